@@ -1,0 +1,2 @@
+class RankLabError(Exception):
+    """A problem a person can act on; the message is written for them."""

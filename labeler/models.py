@@ -1,0 +1,279 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+DEFAULT_FLAG_TAXONOMY = [
+    {"key": "fails_task", "label": "Fails the task"},
+    {"key": "untruthful", "label": "Untruthful / hallucination"},
+    {"key": "harmful_advice", "label": "Harmful advice"},
+    {"key": "hateful", "label": "Hateful"},
+    {"key": "sexual", "label": "Sexual content"},
+    {"key": "violent", "label": "Violent content"},
+    {"key": "self_harm", "label": "Encourages self-harm"},
+    {"key": "personal_data", "label": "Contains personal data"},
+    {"key": "unnecessary_refusal", "label": "Refuses needlessly"},
+    {"key": "other", "label": "Other"},
+]
+
+
+def default_flag_taxonomy() -> list[dict]:
+    return [dict(flag) for flag in DEFAULT_FLAG_TAXONOMY]
+
+
+class Project(models.Model):
+    class Kind(models.TextChoices):
+        COMPARISON = "comparison", "Comparison (imported prompts)"
+        CHAT = "chat", "Chat (trainers write the conversation)"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.COMPARISON)
+    guidelines = models.TextField(blank=True, help_text="Markdown, shown to trainers.")
+    k = models.PositiveSmallIntegerField("candidates per comparison", default=4)
+    overlap = models.PositiveSmallIntegerField("rankings wanted per comparison", default=3)
+    ties_allowed = models.BooleanField(default=True)
+    rationale_required = models.BooleanField(default=False)
+    lease_minutes = models.PositiveIntegerField(default=30)
+    flag_taxonomy = models.JSONField(default=default_flag_taxonomy, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(k__gte=2, k__lte=9), name="project_k_between_2_and_9"),
+            models.CheckConstraint(condition=Q(overlap__gte=1), name="project_overlap_at_least_1"),
+            models.CheckConstraint(condition=Q(lease_minutes__gte=1), name="project_lease_at_least_1_minute"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("project_detail", kwargs={"slug": self.slug})
+
+    @property
+    def flag_keys(self) -> set[str]:
+        return {flag["key"] for flag in self.flag_taxonomy}
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead"
+        TRAINER = "trainer", "Trainer"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "project"], name="membership_one_per_user_and_project"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.project} · {self.role}"
+
+
+class ModelEndpoint(models.Model):
+    """An OpenAI-compatible chat-completions server and how to sample from it."""
+
+    class SeedPolicy(models.TextChoices):
+        RANDOM = "random", "A fresh random seed per candidate"
+        FIXED = "fixed", "Base seed + sample index (reproducible)"
+        NONE = "none", "Send no seed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="endpoints")
+    name = models.CharField(max_length=100)
+    base_url = models.URLField(max_length=500)
+    model = models.CharField(max_length=200)
+    api_key_env = models.CharField(
+        "API key environment variable",
+        max_length=100,
+        blank=True,
+        help_text="Name of the environment variable that holds the key; the key itself is never stored.",
+    )
+    system_prompt = models.TextField(blank=True)
+    temperature = models.FloatField(default=1.0)
+    top_p = models.FloatField(default=1.0)
+    max_tokens = models.PositiveIntegerField(default=256)
+    seed_policy = models.CharField(max_length=10, choices=SeedPolicy, default=SeedPolicy.RANDOM)
+    base_seed = models.BigIntegerField(default=0)
+    stop = models.JSONField(default=list, blank=True)
+    share = models.PositiveSmallIntegerField(
+        default=1, help_text="How many of the K candidates this endpoint supplies."
+    )
+    max_concurrency = models.PositiveSmallIntegerField(default=4)
+    timeout_seconds = models.FloatField(default=60.0)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="endpoint_name_unique_per_project"),
+            models.CheckConstraint(condition=Q(share__gte=1), name="endpoint_share_at_least_1"),
+            models.CheckConstraint(condition=Q(max_concurrency__gte=1), name="endpoint_concurrency_at_least_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.model})"
+
+
+class Conversation(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="conversations")
+    external_id = models.CharField(max_length=255)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "external_id"], name="conversation_external_id_unique_per_project"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Message(models.Model):
+    """A node of the conversation tree; alternative continuations share a parent."""
+
+    class Role(models.TextChoices):
+        SYSTEM = "system", "System"
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    role = models.CharField(max_length=10, choices=Role)
+    content = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.content[:40]}"
+
+    def path(self) -> list["Message"]:
+        """The messages from the root down to this one."""
+        chain = [self]
+        while chain[-1].parent_id is not None:
+            chain.append(chain[-1].parent)
+        return chain[::-1]
+
+
+class Comparison(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SAMPLING = "sampling", "Sampling"
+        READY = "ready", "Ready"
+        COMPLETE = "complete", "Complete"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comparisons")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="comparisons")
+    prompt_message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="comparisons", help_text="The user turn the candidates answer."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    failure_reason = models.TextField(blank=True)
+    # Kept in step with Ranking rows inside the submitting transaction, so the queue
+    # can filter on it without counting.
+    rankings_count = models.PositiveIntegerField(default=0)
+    is_gold = models.BooleanField(default=False)
+    sampling_started_at = models.DateTimeField(null=True, blank=True)
+    # The PostgreSQL transaction id that completed the comparison: the pipeline cursor
+    # orders by it so that a late-committing transaction is never skipped.
+    completed_xid = models.BigIntegerField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "status", "created_at"], name="comparison_queue_idx"),
+            models.Index(fields=["status", "sampling_started_at"], name="comparison_sampling_idx"),
+            models.Index(fields=["project", "completed_xid", "id"], name="comparison_completed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comparison {self.pk} ({self.status})"
+
+
+class Candidate(models.Model):
+    class Source(models.TextChoices):
+        MODEL = "model", "Sampled from a model"
+        IMPORT = "import", "Imported"
+        TRAINER = "trainer", "Written by a trainer"
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="candidates")
+    sample_index = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=10, choices=Source, default=Source.MODEL)
+    text = models.TextField()
+    endpoint = models.ForeignKey(
+        ModelEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="candidates"
+    )
+    model_name = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    finish_reason = models.CharField(max_length=40, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, db_index=True)
+    is_duplicate = models.BooleanField(default=False, help_text="Identical to another candidate after re-sampling.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comparison", "sample_index"], name="candidate_sample_index_unique"),
+        ]
+        ordering = ["comparison_id", "sample_index"]
+
+    def __str__(self) -> str:
+        return f"Candidate {self.sample_index} of comparison {self.comparison_id}"
+
+
+class Assignment(models.Model):
+    """A trainer's lease on a comparison and the order its candidates were shown in."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUBMITTED = "submitted", "Submitted"
+        SKIPPED = "skipped", "Skipped"
+        EXPIRED = "expired", "Expired"
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="assignments")
+    trainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
+    display_order = models.JSONField(help_text="Candidate ids in the order shown to this trainer.")
+    skip_reason = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "trainer"],
+                condition=Q(status="active"),
+                name="assignment_one_active_per_trainer_and_comparison",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["trainer", "status", "expires_at"], name="assignment_trainer_idx"),
+            models.Index(
+                fields=["comparison", "expires_at"], condition=Q(status="active"), name="assignment_active_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} on comparison {self.comparison_id} ({self.status})"

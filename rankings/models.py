@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.db import models
+
+from labeler.models import Assignment, Comparison, Project
+
+
+class Ranking(models.Model):
+    """A trainer's judgement of one comparison: tiers of candidate ids, best first.
+
+    A tier holding several ids is a tie. One ranking per trainer per comparison.
+    """
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="rankings")
+    trainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rankings")
+    assignment = models.OneToOneField(
+        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="ranking"
+    )
+    tiers = models.JSONField()
+    flags = models.JSONField(default=dict, blank=True, help_text="Candidate id → list of flag keys.")
+    rationale = models.TextField(blank=True)
+    none_acceptable = models.BooleanField(default=False)
+    duration_ms = models.PositiveIntegerField(default=0)
+    # The order the candidates were shown in, copied from the assignment: it is data.
+    display_order = models.JSONField(default=list)
+    matches_display_order = models.BooleanField(default=False)
+    confirmed_display_order = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comparison", "trainer"], name="ranking_one_per_trainer_and_comparison"),
+        ]
+        indexes = [models.Index(fields=["trainer", "submitted_at"], name="ranking_trainer_idx")]
+
+    def __str__(self) -> str:
+        return f"Ranking of comparison {self.comparison_id} by {self.trainer}"
+
+
+class Adjudication(models.Model):
+    """A lead's ruling on a comparison; it becomes that comparison's consensus."""
+
+    comparison = models.OneToOneField(Comparison, on_delete=models.CASCADE, related_name="adjudication")
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tiers = models.JSONField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Adjudication of comparison {self.comparison_id}"
+
+
+class ProjectStats(models.Model):
+    """The statistics of a project as last computed in the background."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="stats")
+    data = models.JSONField(default=dict)
+    rankings_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "project stats"
+
+    def __str__(self) -> str:
+        return f"Stats of {self.project}"
