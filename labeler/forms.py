@@ -1,0 +1,44 @@
+from django import forms
+
+from labeler.errors import RankLabError
+from labeler.models import Membership, Project
+from labeler.projects import flag_taxonomy_format, flag_taxonomy_parse
+
+
+class ProjectForm(forms.ModelForm):
+    flags = forms.CharField(
+        label="Flag taxonomy",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="One flag per line, as `key: Label`. Trainers set flags per candidate.",
+    )
+
+    class Meta:
+        model = Project
+        fields = ["name", "kind", "guidelines", "k", "overlap", "ties_allowed", "rationale_required", "lease_minutes"]
+        widgets = {"guidelines": forms.Textarea(attrs={"rows": 12})}
+        help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["k"].min_value, self.fields["k"].max_value = 2, 9
+        self.fields["k"].widget.attrs.update(min=2, max=9)
+        self.fields["overlap"].min_value = 1
+        self.fields["lease_minutes"].min_value = 1
+        self.fields["flags"].initial = flag_taxonomy_format(self.instance.flag_taxonomy)
+
+    def clean_flags(self) -> list[dict]:
+        try:
+            return flag_taxonomy_parse(self.cleaned_data["flags"])
+        except RankLabError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def project_settings(self) -> dict:
+        """The cleaned values as keyword arguments for the model."""
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        values["flag_taxonomy"] = self.cleaned_data["flags"]
+        return values
+
+
+class MembershipForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.TRAINER)

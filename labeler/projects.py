@@ -1,0 +1,99 @@
+"""Services for projects and their members."""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count
+from django.utils.text import slugify
+
+from labeler.errors import RankLabError
+from labeler.models import Comparison, Membership, Project
+
+_FLAG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def flag_taxonomy_parse(text: str) -> list[dict]:
+    """`key: Label` per line → the taxonomy; errors name the line."""
+    flags, seen = [], set()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        key, sep, label = line.partition(":")
+        key, label = key.strip(), label.strip()
+        if not sep or not label:
+            raise RankLabError(f"Flag line {number}: write it as `key: Label`.")
+        if not _FLAG_KEY.match(key):
+            raise RankLabError(
+                f"Flag line {number}: the key {key!r} must be lowercase letters, digits and underscores."
+            )
+        if key in seen:
+            raise RankLabError(f"Flag line {number}: the key {key!r} is used twice.")
+        seen.add(key)
+        flags.append({"key": key, "label": label[:100]})
+    return flags
+
+
+def flag_taxonomy_format(flags: list[dict]) -> str:
+    return "\n".join(f"{flag['key']}: {flag['label']}" for flag in flags)
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "project"
+    slug, n = base, 1
+    while Project.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def project_create(*, user, name: str, **settings) -> Project:
+    """Create a project with `user` as its first lead."""
+    project = Project.objects.create(name=name, slug=_unique_slug(name), created_by=user, **settings)
+    Membership.objects.create(user=user, project=project, role=Membership.Role.LEAD)
+    return project
+
+
+@transaction.atomic
+def membership_set(*, project: Project, username: str, role: str) -> Membership:
+    """Add a user to the project, or change their role."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise RankLabError(f"There is no user called {username!r}.")
+    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    if membership is None:
+        return Membership.objects.create(project=project, user=user, role=role)
+    if membership.role == Membership.Role.LEAD and role != Membership.Role.LEAD:
+        _check_another_lead_remains(project=project, leaving=membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, project: Project, membership_id: int) -> None:
+    membership = Membership.objects.select_for_update().filter(project=project, id=membership_id).first()
+    if membership is None:
+        raise RankLabError("That person is not a member of this project.")
+    if membership.role == Membership.Role.LEAD:
+        _check_another_lead_remains(project=project, leaving=membership)
+    membership.delete()
+
+
+def _check_another_lead_remains(*, project: Project, leaving: Membership) -> None:
+    others = (
+        Membership.objects.select_for_update().filter(project=project, role=Membership.Role.LEAD).exclude(id=leaving.id)
+    )
+    if not others.exists():
+        raise RankLabError("A project needs at least one lead.")
+
+
+def project_status_counts(*, project: Project) -> dict[str, int]:
+    """Comparisons of the project by status, every status present (zeros included)."""
+    counts = dict.fromkeys(Comparison.Status.values, 0)
+    rows = project.comparisons.order_by().values_list("status").annotate(n=Count("id"))
+    counts.update(dict(rows))
+    counts["total"] = sum(counts.values())
+    return counts
