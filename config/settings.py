@@ -61,7 +61,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,6 +69,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+if PRODUCTION:
+    # runserver serves static files in development; gunicorn needs WhiteNoise.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -142,9 +145,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir / "out"),
         "data_folder_out": str(_queue_dir / "out"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
-    for _folder in ("out", "processed"):
+    for _folder in ("out", "processed", "control"):
         (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -182,6 +186,21 @@ RANKLAB_IMPORT_MAX_ERRORS = env.int("RANKLAB_IMPORT_MAX_ERRORS", default=50)
 # The embedded model server (llama.cpp) that `make run` starts and the demo project uses.
 RANKLAB_MODEL_HOST = env.str("RANKLAB_MODEL_HOST", default="127.0.0.1")
 RANKLAB_MODEL_PORT = env.int("RANKLAB_MODEL_PORT", default=8001)
+
+# Sampling (labeler/sampling/): retries of transient failures, duplicate re-samples, how
+# long to wait for an endpoint's concurrency slot, and when the sweep hands work out again.
+RANKLAB_SAMPLING_MAX_RETRIES = env.int("RANKLAB_SAMPLING_MAX_RETRIES", default=6)
+RANKLAB_SAMPLING_RETRY_BACKOFF_SECONDS = env.float("RANKLAB_SAMPLING_RETRY_BACKOFF_SECONDS", default=2.0)
+RANKLAB_SAMPLING_RETRY_BACKOFF_MAX_SECONDS = env.float("RANKLAB_SAMPLING_RETRY_BACKOFF_MAX_SECONDS", default=300.0)
+RANKLAB_SAMPLING_DUPLICATE_RETRIES = env.int("RANKLAB_SAMPLING_DUPLICATE_RETRIES", default=2)
+RANKLAB_SAMPLING_SLOT_WAIT_SECONDS = env.float("RANKLAB_SAMPLING_SLOT_WAIT_SECONDS", default=120.0)
+RANKLAB_SAMPLING_STALE_AFTER_SECONDS = env.int("RANKLAB_SAMPLING_STALE_AFTER_SECONDS", default=600)
+RANKLAB_SAMPLING_REQUEUE_AFTER_SECONDS = env.int("RANKLAB_SAMPLING_REQUEUE_AFTER_SECONDS", default=3600)
+RANKLAB_SAMPLING_SWEEP_BATCH = env.int("RANKLAB_SAMPLING_SWEEP_BATCH", default=1000)
+CELERY_BEAT_SCHEDULE["sampling-sweep"] = {
+    "task": "labeler.tasks.sampling_sweep",
+    "schedule": env.float("RANKLAB_SAMPLING_SWEEP_EVERY_SECONDS", default=60.0),
+}
 
 LOGGING = {
     "version": 1,

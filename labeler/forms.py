@@ -20,10 +20,6 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["k"].min_value, self.fields["k"].max_value = 2, 9
-        self.fields["k"].widget.attrs.update(min=2, max=9)
-        self.fields["overlap"].min_value = 1
-        self.fields["lease_minutes"].min_value = 1
         self.fields["flags"].initial = flag_taxonomy_format(self.instance.flag_taxonomy)
 
     def clean_flags(self) -> list[dict]:

@@ -1,6 +1,7 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 DEFAULT_FLAG_TAXONOMY = [
@@ -30,11 +31,15 @@ class Project(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.COMPARISON)
     guidelines = models.TextField(blank=True, help_text="Markdown, shown to trainers.")
-    k = models.PositiveSmallIntegerField("candidates per comparison", default=4)
-    overlap = models.PositiveSmallIntegerField("rankings wanted per comparison", default=3)
+    k = models.PositiveSmallIntegerField(
+        "candidates per comparison", default=4, validators=[MinValueValidator(2), MaxValueValidator(9)]
+    )
+    overlap = models.PositiveSmallIntegerField(
+        "rankings wanted per comparison", default=3, validators=[MinValueValidator(1)]
+    )
     ties_allowed = models.BooleanField(default=True)
     rationale_required = models.BooleanField(default=False)
-    lease_minutes = models.PositiveIntegerField(default=30)
+    lease_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     flag_taxonomy = models.JSONField(default=default_flag_taxonomy, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -200,6 +205,15 @@ class Comparison(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["project", "status", "created_at"], name="comparison_queue_idx"),
+            # The queue's scan order: comparisons that already have rankings first, then the oldest.
+            models.Index(
+                "project",
+                F("rankings_count").desc(),
+                "created_at",
+                "id",
+                condition=Q(status="ready"),
+                name="comparison_ready_queue_idx",
+            ),
             models.Index(fields=["status", "sampling_started_at"], name="comparison_sampling_idx"),
             models.Index(fields=["project", "completed_xid", "id"], name="comparison_completed_idx"),
         ]
@@ -270,6 +284,7 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["trainer", "status", "expires_at"], name="assignment_trainer_idx"),
+            models.Index(fields=["comparison", "trainer"], name="assignment_comparison_idx"),
             models.Index(
                 fields=["comparison", "expires_at"], condition=Q(status="active"), name="assignment_active_idx"
             ),

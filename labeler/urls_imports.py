@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from labeler.views import imports
+
+urlpatterns = [
+    path("p/<slug:slug>/import/", imports.project_import, name="project_import"),
+]

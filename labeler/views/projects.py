@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 from labeler.errors import RankLabError
 from labeler.forms import MembershipForm, ProjectForm
 from labeler.projects import membership_remove, membership_set, project_create, project_status_counts
-from labeler.selectors import project_get_for_lead, project_get_for_member
+from labeler.selectors import project_get_for_lead, project_get_for_member, projects_for_user
 
 
 @login_required
@@ -73,3 +74,10 @@ def project_member_remove(request: HttpRequest, slug: str, membership_id: int) -
     else:
         messages.success(request, "Removed.")
     return redirect("project_members", slug=project.slug)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    projects = projects_for_user(user=request.user).annotate(role=F("memberships__role"))
+    context = {"projects": projects, "can_create": request.user.has_perm("labeler.add_project")}
+    return TemplateResponse(request, "labeler/home.html", context)

@@ -1,0 +1,143 @@
+"""The ranking screen: lease the next comparison, rank it, submit or skip, repeat."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from labeler.errors import RankLabError
+from labeler.models import Assignment, Project
+from labeler.queue import assignment_lease_next
+from labeler.sampling.sampler import comparison_messages
+from labeler.selectors import project_get_for_member
+from rankings.services import ConfirmationNeeded, Judgement, assignment_skip, ranking_submit
+
+SKIP_REASONS = [
+    "I can't judge this topic",
+    "The prompt is unsafe or inappropriate",
+    "All candidates are identical",
+    "The candidates are broken or empty",
+]
+
+
+@login_required
+def rank_next(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_get_for_member(user=request.user, slug=slug)
+    assignment = assignment_lease_next(project=project, trainer=request.user)
+    return _rank_page(request, project, assignment)
+
+
+@login_required
+@require_POST
+def rank_submit(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    project = project_get_for_member(user=request.user, slug=slug)
+    try:
+        judgement = _judgement_from(request.POST)
+        ranking_submit(assignment_id=assignment_id, trainer=request.user, judgement=judgement)
+    except ConfirmationNeeded as question:
+        return _retry_page(request, project, assignment_id, str(question), confirm=True)
+    except RankLabError as error:
+        return _retry_page(request, project, assignment_id, str(error))
+    return _next(request, project, "Ranking saved.")
+
+
+@login_required
+@require_POST
+def rank_skip(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    project = project_get_for_member(user=request.user, slug=slug)
+    reason = request.POST.get("other_reason", "").strip() or request.POST.get("reason", "")
+    try:
+        assignment_skip(assignment_id=assignment_id, trainer=request.user, reason=reason)
+    except RankLabError as error:
+        return _retry_page(request, project, assignment_id, str(error))
+    return _next(request, project, "Skipped.")
+
+
+def _next(request: HttpRequest, project: Project, note: str) -> HttpResponse:
+    if not request.htmx:
+        messages.success(request, note)
+        return redirect("rank_next", slug=project.slug)
+    assignment = assignment_lease_next(project=project, trainer=request.user)
+    return _rank_page(request, project, assignment, note=note)
+
+
+def _retry_page(request, project, assignment_id, error, *, confirm=False) -> HttpResponse:
+    assignment = (
+        Assignment.objects.filter(id=assignment_id, trainer=request.user, comparison__project=project)
+        .select_related("comparison")
+        .first()
+    )
+    if assignment is None or assignment.status != Assignment.Status.ACTIVE:
+        return _next(request, project, error)
+    return _rank_page(request, project, assignment, error=error, confirm=confirm, submitted=request.POST)
+
+
+def _rank_page(request, project, assignment, *, note="", error="", confirm=False, submitted=None) -> HttpResponse:
+    context = {"project": project, "assignment": assignment, "note": note, "error": error, "confirm": confirm}
+    if assignment is not None:
+        context.update(_comparison_context(project, assignment, submitted))
+    template = "labeler/rank.html#rank-area" if request.htmx else "labeler/rank.html"
+    return TemplateResponse(request, template, context)
+
+
+def _comparison_context(project: Project, assignment: Assignment, submitted) -> dict:
+    """The conversation and the cards, in the recorded display order (or as the trainer left them)."""
+    comparison = assignment.comparison
+    candidates = {candidate.id: candidate for candidate in comparison.candidates.all()}
+    letters = {candidate_id: chr(ord("A") + index) for index, candidate_id in enumerate(assignment.display_order)}
+    order, tied = list(assignment.display_order), set()
+    flags: dict[int, set[str]] = {}
+    if submitted is not None:
+        try:
+            tiers = json.loads(submitted.get("tiers", ""))
+            order = [candidate_id for tier in tiers for candidate_id in tier]
+            tied = {candidate_id for tier in tiers for candidate_id in tier[1:]}
+        except (ValueError, TypeError):
+            tiers = None
+        if sorted(order) != sorted(assignment.display_order):
+            order, tied = list(assignment.display_order), set()
+        flags = {candidate_id: set(submitted.getlist(f"flag-{candidate_id}")) for candidate_id in candidates}
+    cards = [
+        {
+            "candidate": candidates[candidate_id],
+            "letter": letters[candidate_id],
+            "tied": candidate_id in tied,
+            "flags": flags.get(candidate_id, set()),
+        }
+        for candidate_id in order
+    ]
+    return {
+        "comparison": comparison,
+        "messages_so_far": comparison_messages(comparison=comparison),
+        "cards": cards,
+        "skip_reasons": SKIP_REASONS,
+        "rationale": submitted.get("rationale", "") if submitted else "",
+        "none_acceptable": bool(submitted and submitted.get("none_acceptable")),
+    }
+
+
+def _judgement_from(data) -> Judgement:
+    try:
+        tiers = json.loads(data.get("tiers", ""))
+        duration_ms = int(data.get("duration_ms") or 0)
+    except (ValueError, TypeError) as error:
+        raise RankLabError("The ranking could not be read; reload the page and try again.") from error
+    flags: dict[int, list[str]] = {}
+    for key in data:
+        if key.startswith("flag-"):
+            try:
+                flags[int(key.removeprefix("flag-"))] = data.getlist(key)
+            except ValueError as error:
+                raise RankLabError("A flag could not be read.") from error
+    return Judgement(
+        tiers=tiers,
+        flags=flags,
+        rationale=data.get("rationale", ""),
+        none_acceptable=bool(data.get("none_acceptable")),
+        duration_ms=duration_ms,
+        confirmed_display_order=data.get("confirmed") == "1",
+    )

@@ -1,0 +1,83 @@
+import pytest
+
+from labeler.models import Assignment, Comparison
+from labeler.queue import assignment_lease_next
+from labeler.tests.factories import ComparisonFactory
+from rankings.services import Judgement, assignment_skip, ranking_submit
+from rankings.tests.factories import expire, lease, ready_comparisons, trainers_of
+
+pytestmark = pytest.mark.django_db
+
+
+def rank_as_shown_reversed(assignment, trainer):
+    tiers = [[candidate] for candidate in reversed(assignment.display_order)]
+    return ranking_submit(assignment_id=assignment.id, trainer=trainer, judgement=Judgement(tiers=tiers, flags={}))
+
+
+def test_it_leases_the_oldest_ready_comparison(project, trainer):
+    oldest, _ = ready_comparisons(project, 2)
+    ComparisonFactory(project=project, status=Comparison.Status.PENDING)
+    assignment = lease(project, trainer)
+    assert assignment.comparison == oldest
+    assert sorted(assignment.display_order) == sorted(oldest.candidates.values_list("id", flat=True))
+
+
+def test_it_prefers_comparisons_that_already_have_rankings(project):
+    first, second = ready_comparisons(project, 2)
+    a, b = trainers_of(project, 2)
+    assignment = lease(project, a)
+    assert assignment.comparison == first
+    assignment_skip(assignment_id=assignment.id, trainer=a, reason="can't judge")
+    second_lease = lease(project, a)
+    rank_as_shown_reversed(second_lease, a)
+    assert lease(project, b).comparison == second
+
+
+def test_a_returning_trainer_finds_their_own_lease(project, trainer):
+    ready_comparisons(project, 3)
+    assert lease(project, trainer) == lease(project, trainer)
+
+
+def test_it_never_gives_more_leases_than_the_overlap(project):
+    project.overlap = 2
+    project.save(update_fields=["overlap"])
+    [comparison] = ready_comparisons(project, 1)
+    leases = [lease(project, trainer) for trainer in trainers_of(project, 3)]
+    assert [bool(x) for x in leases] == [True, True, False]
+    assert comparison.assignments.count() == 2
+
+
+def test_an_expired_lease_goes_back_to_the_pool(project):
+    project.overlap = 1
+    project.save(update_fields=["overlap"])
+    [comparison] = ready_comparisons(project, 1)
+    a, b = trainers_of(project, 2)
+    expire(lease(project, a))
+    assert lease(project, b).comparison == comparison
+
+
+def test_a_trainer_does_not_get_what_they_ranked_or_skipped(project, trainer):
+    ready_comparisons(project, 2)
+    rank_as_shown_reversed(lease(project, trainer), trainer)
+    skipped = lease(project, trainer)
+    assignment_skip(assignment_id=skipped.id, trainer=trainer, reason="can't judge")
+    assert lease(project, trainer) is None
+
+
+def test_the_last_ranking_completes_the_comparison(project):
+    project.overlap = 2
+    project.save(update_fields=["overlap"])
+    [comparison] = ready_comparisons(project, 1)
+    for trainer in trainers_of(project, 2):
+        rank_as_shown_reversed(lease(project, trainer), trainer)
+    comparison.refresh_from_db()
+    assert comparison.status == Comparison.Status.COMPLETE
+    assert comparison.rankings_count == 2
+    assert comparison.completed_xid is not None
+
+
+def test_the_next_query_stays_small(project, trainer, django_assert_max_num_queries):
+    ready_comparisons(project, 5)
+    with django_assert_max_num_queries(8):
+        assignment_lease_next(project=project, trainer=trainer)
+    assert Assignment.objects.count() == 1
