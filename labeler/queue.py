@@ -6,6 +6,7 @@ leases, so while one trainer holds the lock, any other trainer either skips the 
 """
 
 import random
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -15,7 +16,8 @@ from django.utils import timezone
 
 from labeler.models import Assignment, Comparison, Project
 
-_RETRIES = 5
+# Under contention a claim may find every open row locked for a moment: it tries again.
+_RETRIES = 30
 
 
 def _active_leases(now) -> Subquery:
@@ -76,7 +78,11 @@ def assignment_lease_next(*, project: Project, trainer) -> Assignment | None:
                 .first()
             )
             if comparison is None:
-                return None
+                # Rows locked by other trainers were skipped; if open work remains, ask again.
+                if not comparisons_open_to(project=project, trainer=trainer).exclude(id__in=passed).exists():
+                    return None
+                time.sleep(random.uniform(0.002, 0.02))
+                continue
             # This statement's snapshot is newer than the lock: it sees every lease committed
             # by a trainer who held the lock before us.
             if not _still_needs_rankings(comparison_id=comparison.id, overlap=project.overlap, now=now):

@@ -1,6 +1,6 @@
 """Reads that serve requests. Every one is scoped by the caller's membership."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from labeler.models import Membership, Project
@@ -27,7 +27,8 @@ def project_get_for_lead(*, user, slug: str) -> Project:
 
 
 def projects_for_user(*, user) -> QuerySet[Project]:
-    return Project.objects.filter(memberships__user=user).order_by("name")
+    """The user's projects, each annotated with the user's `role` in it."""
+    return Project.objects.filter(memberships__user=user).annotate(role=F("memberships__role")).order_by("name")
 
 
 def user_role_in(*, user, project: Project) -> str | None:
