@@ -127,7 +127,11 @@ class Trainer(threading.Thread):
             time.sleep(self.think)
             tiers = [[int(x)] for x in reversed(order.group(1).split(","))]
             form = urllib.parse.urlencode(
-                {"tiers": json.dumps(tiers), "duration_ms": "1000", "csrfmiddlewaretoken": self.TOKEN.search(page).group(1)}
+                {
+                    "tiers": json.dumps(tiers),
+                    "duration_ms": "1000",
+                    "csrfmiddlewaretoken": self.TOKEN.search(page).group(1),
+                }
             ).encode()
             request = urllib.request.Request(
                 f"{self.base_url}{action.group(1)}", data=form, headers={"HX-Request": "true"}
@@ -146,7 +150,12 @@ def percentiles(samples: list[float]) -> dict:
     if len(samples) < 2:
         return {"n": len(samples)}
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return {"n": len(samples), "p50_ms": round(cuts[49] * 1000, 1), "p95_ms": round(cuts[94] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
+    return {
+        "n": len(samples),
+        "p50_ms": round(cuts[49] * 1000, 1),
+        "p95_ms": round(cuts[94] * 1000, 1),
+        "p99_ms": round(cuts[98] * 1000, 1),
+    }
 
 
 def run_load(base_url, project, sessions, seconds, think) -> dict:
@@ -216,9 +225,21 @@ def serve(database_url: str, workers: int):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"}
     server = subprocess.Popen(
-        [Path(sys.executable).parent / "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--threads", "4", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            Path(sys.executable).parent / "gunicorn",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     base_url = f"http://127.0.0.1:{port}"
     for _ in range(100):

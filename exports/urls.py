@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from exports import views
+
+urlpatterns = [
+    path("p/<slug:slug>/exports/", views.export_list, name="export_list"),
+    path("p/<slug:slug>/exports/<int:export_id>/download/", views.export_download, name="export_download"),
+    path("p/<slug:slug>/api-tokens/", views.token_list, name="token_list"),
+    path("p/<slug:slug>/api-tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
+]

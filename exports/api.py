@@ -1,0 +1,145 @@
+"""The pipeline API: token-authenticated, read-only, one project per token."""
+
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exports.formats import EXPANSIONS, FORMATS, export_lines
+from exports.models import ApiToken, Export
+from exports.native import native_rows
+from exports.pull import Cursor, page_rows, pull_page
+from exports.services import export_options_check, jsonl
+from labeler.errors import RankLabError
+from labeler.models import Project
+from labeler.projects import project_status_counts
+
+MAX_LIMIT = 1_000_000
+
+
+class TokenAuthentication(BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        from exports.tokens import token_authenticate
+
+        header = get_authorization_header(request).split()
+        if not header:
+            return None
+        if header[0].decode().lower() != "bearer" or len(header) != 2:
+            raise AuthenticationFailed("Send the token as `Authorization: Bearer rlk_…`.")
+        token = token_authenticate(header[1].decode(errors="replace"))
+        if token is None:
+            raise AuthenticationFailed("This token is unknown or has been revoked.")
+        return (None, token)
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class HasToken(BasePermission):
+    def has_permission(self, request, view):
+        if not isinstance(request.auth, ApiToken):
+            raise NotAuthenticated("Send a project token as `Authorization: Bearer rlk_…`.")
+        return True
+
+
+class PipelineView(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [HasToken]
+
+    def project(self, request, slug: str) -> Project:
+        """The token's project; any other project does not exist for this token."""
+        if request.auth.project.slug != slug:
+            raise Http404("No such project.")
+        return request.auth.project
+
+
+class ProjectSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    k = serializers.IntegerField()
+    overlap = serializers.IntegerField()
+
+
+class ProjectsApi(PipelineView):
+    @extend_schema(responses=ProjectSerializer(many=True), summary="The token's project")
+    def get(self, request):
+        return Response(ProjectSerializer([request.auth.project], many=True).data)
+
+
+class StatusApi(PipelineView):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Comparisons of the project by status")
+    def get(self, request, slug: str):
+        return Response(project_status_counts(project=self.project(request, slug)))
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "format",
+            "status",
+            "row_count",
+            "sha256",
+            "schema_version",
+            "manifest",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class ExportsApi(PipelineView):
+    @extend_schema(responses=ExportSerializer(many=True), summary="Export manifests, newest first")
+    def get(self, request, slug: str):
+        exports = Export.objects.filter(project=self.project(request, slug))[:100]
+        return Response(ExportSerializer(exports, many=True).data)
+
+
+class ComparisonsApi(PipelineView):
+    @extend_schema(
+        summary="Completed comparisons after a cursor, as JSONL",
+        description=(
+            "Streams one JSON object per line (`application/jsonl`) in the chosen format. The response's "
+            "`X-Next-Cursor` header is the `after` of the next pull; a pull that returns no row hands back the "
+            "same cursor. Every completed comparison is returned exactly once across pulls, including those "
+            "whose transaction committed while an earlier pull ran."
+        ),
+        parameters=[
+            OpenApiParameter("format", str, enum=list(FORMATS), default="native"),
+            OpenApiParameter("after", str, description="cursor from X-Next-Cursor; omit for the start"),
+            OpenApiParameter("limit", int, description=f"comparisons per pull, at most {MAX_LIMIT}"),
+            OpenApiParameter("expansion", str, enum=list(EXPANSIONS), default="consensus"),
+            OpenApiParameter("margin", bool, default=False),
+        ],
+        responses={(200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR)},
+    )
+    def get(self, request, slug: str):
+        project = self.project(request, slug)
+        params = request.query_params
+        format = params.get("format", "native")
+        options = {"expansion": params.get("expansion", "consensus"), "margin": params.get("margin") in ("1", "true")}
+        try:
+            export_options_check(format=format, options=options)
+            cursor = Cursor.decode(params.get("after"))
+            limit = int(params.get("limit", MAX_LIMIT))
+        except (RankLabError, ValueError) as error:
+            raise ValidationError(
+                {"detail": str(error) if isinstance(error, RankLabError) else "limit must be a number"}
+            ) from error
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValidationError({"detail": f"limit must be between 1 and {MAX_LIMIT}"})
+        page = pull_page(project=project, cursor=cursor, limit=limit)
+        rows = native_rows(project=project, comparisons=page_rows(page))
+        response = StreamingHttpResponse(
+            jsonl(export_lines(rows, format=format, options=options)), content_type="application/jsonl"
+        )
+        response["X-Next-Cursor"] = page.next_cursor.encode()
+        return response

@@ -1,0 +1,180 @@
+"""Export formats: pure functions from RankLab's native row to the rows a trainer loads.
+
+The native row (see `exports.native`) holds the prompt, every candidate, every ranking and
+the consensus. Every other format is derived from it here, so all formats agree.
+Tiers are lists of candidate ids, best first; candidates in one tier are tied, and a tie
+never becomes a preference pair.
+"""
+
+from collections.abc import Iterator
+from itertools import combinations
+
+FORMATS = ("native", "trl", "hh", "openai_dpo", "sft")
+EXPANSIONS = ("consensus", "individual", "best_vs_rest")
+SCHEMA_VERSION = 1
+
+
+def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") -> list[tuple[int, int, int]]:
+    """(winner, loser, margin) for the non-tied pairs of one ranking; margin is the tier distance."""
+    position = {candidate: index for index, tier in enumerate(tiers) for candidate in tier}
+    if expansion == "best_vs_rest":
+        if not tiers or len(tiers[0]) != 1:
+            return []
+        best = tiers[0][0]
+        return [(best, other, position[other]) for tier in tiers[1:] for other in tier]
+    pairs = []
+    for a, b in combinations(sorted(position, key=lambda c: (position[c], c)), 2):
+        if position[a] != position[b]:
+            pairs.append((a, b, position[b] - position[a]))
+    return pairs
+
+
+def row_pairs(row: dict, *, expansion: str) -> Iterator[tuple[int, int, int]]:
+    """The preference pairs of a native row under the chosen expansion."""
+    if expansion == "individual":
+        for ranking in row["rankings"]:
+            yield from preference_pairs(ranking["tiers"])
+    else:
+        yield from preference_pairs(row["consensus"], expansion=expansion)
+
+
+def _texts(row: dict) -> dict[int, str]:
+    return {candidate["id"]: candidate["text"] for candidate in row["candidates"]}
+
+
+def _provenance(row: dict) -> dict:
+    return {
+        "comparison_id": row["comparison_id"],
+        "group_id": row["conversation_id"],
+        "annotator_count": len(row["rankings"]),
+        "agreement": row["agreement"],
+    }
+
+
+def to_trl(row: dict, *, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:
+    """TRL's conversational preference format with an explicit prompt.
+
+    `margin` is on every row or on none: TRL's reward trainer fails on a mix.
+    """
+    if not row["prompt"]:
+        return
+    texts = _texts(row)
+    for winner, loser, distance in row_pairs(row, expansion=expansion):
+        line = {
+            "prompt": row["prompt"],
+            "chosen": [{"role": "assistant", "content": texts[winner]}],
+            "rejected": [{"role": "assistant", "content": texts[loser]}],
+            **_provenance(row),
+        }
+        if margin:
+            line["margin"] = float(distance)
+        yield line
+
+
+def hh_transcript(messages: list[dict]) -> str:
+    """Anthropic HH-RLHF text: `\\n\\nHuman: …\\n\\nAssistant: …`.
+
+    HH has no system role: a system prompt is kept as the preamble before the first
+    Human turn, which is where HH-style transcripts put instructions.
+    """
+    parts = []
+    for message in messages:
+        if message["role"] == "system":
+            parts.append(message["content"])
+        else:
+            speaker = "Human" if message["role"] == "user" else "Assistant"
+            parts.append(
+                f"\n\nHuman: {message['content']}" if speaker == "Human" else f"\n\nAssistant: {message['content']}"
+            )
+    return "".join(parts)
+
+
+def to_hh(row: dict, *, expansion: str = "consensus", **_) -> Iterator[dict]:
+    texts = _texts(row)
+    prefix = hh_transcript(row["prompt"])
+    for winner, loser, _distance in row_pairs(row, expansion=expansion):
+        yield {
+            "chosen": f"{prefix}\n\nAssistant: {texts[winner]}",
+            "rejected": f"{prefix}\n\nAssistant: {texts[loser]}",
+            **_provenance(row),
+        }
+
+
+def to_openai_dpo(row: dict, *, expansion: str = "consensus", **_) -> Iterator[dict]:
+    """OpenAI's preference fine-tuning format (exactly its three keys)."""
+    texts = _texts(row)
+    for winner, loser, _distance in row_pairs(row, expansion=expansion):
+        yield {
+            "input": {"messages": row["prompt"]},
+            "preferred_output": [{"role": "assistant", "content": texts[winner]}],
+            "non_preferred_output": [{"role": "assistant", "content": texts[loser]}],
+        }
+
+
+def to_sft(row: dict, **_) -> Iterator[dict]:
+    """The prompt and its one best answer; none when the best is tied or nothing was acceptable."""
+    consensus = row["consensus"]
+    if not consensus or len(consensus[0]) != 1 or row["none_acceptable"]:
+        return
+    yield {"messages": [*row["prompt"], {"role": "assistant", "content": _texts(row)[consensus[0][0]]}]}
+
+
+def to_native(row: dict, **_) -> Iterator[dict]:
+    yield row
+
+
+CONVERTERS = {"native": to_native, "trl": to_trl, "hh": to_hh, "openai_dpo": to_openai_dpo, "sft": to_sft}
+
+
+def convert(row: dict, *, format: str, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:
+    return CONVERTERS[format](row, expansion=expansion, margin=margin)
+
+
+def keep_row(row: dict, filters: dict) -> bool:
+    """Whether a native row passes the export filters (all optional)."""
+    rankings = row["rankings"]
+    if len(rankings) < filters.get("min_rankings", 0):
+        return False
+    if (minimum := filters.get("min_agreement")) is not None and (
+        row["agreement"] is None or row["agreement"] < minimum
+    ):
+        return False
+    if filters.get("exclude_skipped") and row["skips"]:
+        return False
+    if flag := filters.get("exclude_flag"):
+        flagged = sum(1 for ranking in rankings if any(flag in keys for keys in ranking["flags"].values()))
+        mode = filters.get("exclude_flag_mode", "any")
+        if (mode == "any" and flagged) or (mode == "most" and flagged * 2 > len(rankings)):
+            return False
+    completed = row.get("completed_at") or ""
+    if (after := filters.get("completed_after")) and completed < after:
+        return False
+    return not ((before := filters.get("completed_before")) and completed >= before)
+
+
+def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
+    """The row with only the candidates of one endpoint, in every ranking and the consensus."""
+    keep = {candidate["id"] for candidate in row["candidates"] if candidate["endpoint"] == endpoint}
+
+    def cut(tiers):
+        return [kept for tier in tiers if (kept := [c for c in tier if c in keep])]
+
+    return {
+        **row,
+        "candidates": [candidate for candidate in row["candidates"] if candidate["id"] in keep],
+        "rankings": [{**ranking, "tiers": cut(ranking["tiers"])} for ranking in row["rankings"]],
+        "consensus": cut(row["consensus"]),
+    }
+
+
+def export_lines(rows, *, format: str, options: dict) -> Iterator[dict]:
+    """Filter, restrict and convert native rows: the one pipeline of files and the API."""
+    filters = options.get("filters", {})
+    expansion = options.get("expansion", "consensus")
+    margin = bool(options.get("margin", False))
+    for row in rows:
+        if not keep_row(row, filters):
+            continue
+        if endpoint := filters.get("endpoint"):
+            row = restrict_to_endpoint(row, endpoint)
+        yield from convert(row, format=format, expansion=expansion, margin=margin)

@@ -1,0 +1,47 @@
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from exports.formats import EXPANSIONS, FORMATS
+from exports.models import Export
+from exports.services import export_options_check, export_write
+from labeler.errors import RankLabError
+from labeler.models import Project
+
+
+class Command(BaseCommand):
+    help = "Write an export file of a project now, in this process, and print its manifest."
+
+    def add_arguments(self, parser):
+        parser.add_argument("project", help="the project's slug")
+        parser.add_argument("--format", choices=FORMATS, default="trl")
+        parser.add_argument("--expansion", choices=EXPANSIONS, default="consensus")
+        parser.add_argument("--margin", action="store_true")
+        parser.add_argument("--min-rankings", type=int, default=0)
+        parser.add_argument("--min-agreement", type=float)
+        parser.add_argument("--exclude-flag")
+        parser.add_argument("--user", help="recorded as the export's author")
+
+    def handle(self, *args, **options):
+        project = Project.objects.filter(slug=options["project"]).first()
+        if project is None:
+            raise CommandError(f"There is no project {options['project']!r}.")
+        filters = {"min_rankings": options["min_rankings"]}
+        if options["min_agreement"] is not None:
+            filters["min_agreement"] = options["min_agreement"]
+        if options["exclude_flag"]:
+            filters["exclude_flag"] = options["exclude_flag"]
+        export_options = {"expansion": options["expansion"], "margin": options["margin"], "filters": filters}
+        try:
+            export_options_check(format=options["format"], options=export_options)
+        except RankLabError as error:
+            raise CommandError(str(error)) from error
+        user = get_user_model().objects.filter(username=options["user"]).first() if options["user"] else None
+        export = Export.objects.create(
+            project=project, format=options["format"], options=export_options, created_by=user
+        )
+        self.stderr.write(f"Exporting {project.slug} as {options['format']} …")
+        export = export_write(export_id=export.id)
+        export.refresh_from_db()
+        self.stdout.write(json.dumps(export.manifest, indent=2))

@@ -1,0 +1,84 @@
+"""Incremental pulls of completed comparisons, safe against late-committing transactions.
+
+A comparison's `completed_xid` is the id of the transaction that completed it. Transaction
+ids are handed out when a transaction starts writing, not when it commits, so "greater than
+the last id seen" would skip a transaction that started early and committed late. A pull
+therefore hands out only rows whose xid is below the snapshot's xmin, the oldest transaction
+still running: every transaction below it has finished, so no row can appear there later.
+Rows are ordered by (xid, id) and the cursor is the last pair handed out.
+"""
+
+import base64
+import binascii
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from labeler.errors import RankLabError
+from labeler.models import Comparison, Project
+
+
+@dataclass(frozen=True)
+class Cursor:
+    xid: int
+    id: int
+
+    def encode(self) -> str:
+        return base64.urlsafe_b64encode(f"v1:{self.xid}:{self.id}".encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str | None) -> "Cursor":
+        if not text:
+            return cls(0, 0)
+        try:
+            version, xid, comparison_id = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().split(":")
+            if version != "v1":
+                raise ValueError(version)
+            return cls(int(xid), int(comparison_id))
+        except (ValueError, UnicodeDecodeError, binascii.Error) as error:
+            raise RankLabError("The cursor is not one this API handed out.") from error
+
+
+def visible_horizon() -> int | None:
+    """Every transaction below this id has finished; None where the database needs no horizon."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        return cursor.fetchone()[0]
+
+
+def completed_after(*, project: Project, cursor: Cursor, horizon: int | None) -> QuerySet[Comparison]:
+    comparisons = Comparison.objects.filter(project=project, completed_xid__isnull=False).filter(
+        Q(completed_xid__gt=cursor.xid) | Q(completed_xid=cursor.xid, id__gt=cursor.id)
+    )
+    if horizon is not None:
+        comparisons = comparisons.filter(completed_xid__lt=horizon)
+    return comparisons.order_by("completed_xid", "id")
+
+
+@dataclass(frozen=True)
+class Page:
+    comparisons: QuerySet[Comparison]
+    next_cursor: Cursor
+
+
+def pull_page(*, project: Project, cursor: Cursor, limit: int) -> Page:
+    """The next `limit` completed comparisons after `cursor`, and the cursor after them.
+
+    The end is fixed before any row is sent, so the cursor can go in the response headers.
+    """
+    window = completed_after(project=project, cursor=cursor, horizon=visible_horizon())
+    keys = window.values_list("completed_xid", "id")
+    last = list(keys[limit - 1 : limit]) or list(keys.reverse()[:1])
+    if not last:
+        return Page(Comparison.objects.none(), cursor)
+    end = Cursor(*last[0])
+    page = window.filter(Q(completed_xid__lt=end.xid) | Q(completed_xid=end.xid, id__lte=end.id))
+    return Page(page.select_related("conversation"), end)
+
+
+def page_rows(page: Page) -> Iterator[Comparison]:
+    return page.comparisons.iterator(chunk_size=2000)

@@ -1,0 +1,117 @@
+"""Export jobs: a dataset file written once, in the background, through Django's storage."""
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterator
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from exports.formats import EXPANSIONS, FORMATS, SCHEMA_VERSION, export_lines
+from exports.models import Export
+from exports.native import native_rows
+from labeler.errors import RankLabError
+from labeler.models import Comparison, Project
+
+_PROGRESS_EVERY = 500
+
+
+def export_options_check(*, format: str, options: dict) -> None:
+    if format not in FORMATS:
+        raise RankLabError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
+    if options.get("expansion", "consensus") not in EXPANSIONS:
+        raise RankLabError(f"Unknown pair expansion; choose one of {', '.join(EXPANSIONS)}.")
+
+
+def jsonl(lines: Iterator[dict]) -> Iterator[bytes]:
+    for line in lines:
+        yield json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def comparisons_for_export(*, project: Project):
+    """Completed comparisons, in the order the pipeline cursor uses."""
+    return (
+        Comparison.objects.filter(project=project, status=Comparison.Status.COMPLETE)
+        .select_related("conversation")
+        .order_by("completed_xid", "id")
+    )
+
+
+def export_create(*, project: Project, user, format: str, options: dict) -> Export:
+    """Queue an export; the worker writes it once this transaction commits."""
+    from exports.tasks import export_run
+
+    export_options_check(format=format, options=options)
+    with transaction.atomic():
+        export = Export.objects.create(
+            project=project, format=format, options=options, created_by=user, schema_version=SCHEMA_VERSION
+        )
+        transaction.on_commit(lambda: export_run.delay(export.id))
+    return export
+
+
+def export_write(*, export_id: int) -> Export:
+    """Write the export's file and manifest; a second run of a claimed export does nothing."""
+    claimed = Export.objects.filter(id=export_id, status=Export.Status.QUEUED).update(status=Export.Status.RUNNING)
+    export = Export.objects.select_related("project", "created_by").get(id=export_id)
+    if not claimed:
+        return export
+    try:
+        _write(export)
+    except Exception as error:
+        Export.objects.filter(id=export.id).update(status=Export.Status.FAILED, error=str(error)[:2000])
+        raise
+    return export
+
+
+def _write(export: Export) -> None:
+    project = export.project
+    comparisons = comparisons_for_export(project=project)
+    Export.objects.filter(id=export.id).update(total=comparisons.count())
+    digest, rows, done = hashlib.sha256(), 0, 0
+
+    def progress(source):
+        nonlocal done
+        for row in source:
+            done += 1
+            if done % _PROGRESS_EVERY == 0:
+                Export.objects.filter(id=export.id).update(progress=done)
+            yield row
+
+    with tempfile.TemporaryFile() as scratch:
+        lines = export_lines(
+            progress(native_rows(project=project, comparisons=comparisons.iterator(chunk_size=2000))),
+            format=export.format,
+            options=export.options,
+        )
+        for chunk in jsonl(lines):
+            scratch.write(chunk)
+            digest.update(chunk)
+            rows += 1
+        scratch.seek(0)
+        name = default_storage.save(f"exports/{project.slug}/{export.id}-{export.format}.jsonl", File(scratch))
+    manifest = {
+        "export_id": export.id,
+        "project": project.slug,
+        "format": export.format,
+        "schema_version": export.schema_version,
+        "options": export.options,
+        "row_count": rows,
+        "comparisons": done,
+        "sha256": digest.hexdigest(),
+        "created_at": export.created_at.isoformat(),
+        "created_by": export.created_by.username if export.created_by else None,
+        "file": name,
+    }
+    Export.objects.filter(id=export.id).update(
+        status=Export.Status.DONE,
+        progress=done,
+        row_count=rows,
+        sha256=digest.hexdigest(),
+        file=name,
+        manifest=manifest,
+        finished_at=timezone.now(),
+    )

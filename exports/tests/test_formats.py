@@ -1,0 +1,133 @@
+"""Each format from hand-written native rows: ties, flags, a system prompt, unicode, several turns."""
+
+from exports.formats import export_lines, hh_transcript, preference_pairs, to_openai_dpo, to_sft, to_trl
+
+SYSTEM = {"role": "system", "content": "Answer in one line."}
+TURNS = [
+    {"role": "user", "content": "Bonjour ! Ça va ? 👋"},
+    {"role": "assistant", "content": "Oui, merci."},
+    {"role": "user", "content": "Et le 東京 weather?"},
+]
+
+
+def row(**changes) -> dict:
+    base = {
+        "schema_version": 1,
+        "comparison_id": 7,
+        "conversation_id": "conv-7",
+        "prompt": [SYSTEM, *TURNS],
+        "candidates": [
+            {"id": 1, "text": "Sunny ☀️", "endpoint": "a"},
+            {"id": 2, "text": "Rainy", "endpoint": "a"},
+            {"id": 3, "text": "I can't say", "endpoint": "b"},
+        ],
+        "rankings": [
+            {"tiers": [[1], [2, 3]], "flags": {"3": ["unnecessary_refusal"]}},
+            {"tiers": [[1], [2], [3]], "flags": {}},
+        ],
+        "skips": 0,
+        "consensus": [[1], [2, 3]],
+        "agreement": 2 / 3,
+        "none_acceptable": False,
+        "completed_at": "2026-11-20T10:00:00+00:00",
+    }
+    return {**base, **changes}
+
+
+def test_ties_never_become_pairs():
+    assert preference_pairs([[1], [2, 3]]) == [(1, 2, 1), (1, 3, 1)]
+    assert preference_pairs([[1, 2, 3]]) == []
+
+
+def test_best_vs_rest_needs_a_single_best():
+    assert preference_pairs([[2], [1], [3]], expansion="best_vs_rest") == [(2, 1, 1), (2, 3, 2)]
+    assert preference_pairs([[1, 2], [3]], expansion="best_vs_rest") == []
+
+
+def test_trl_rows_are_conversational_with_an_explicit_prompt():
+    lines = list(to_trl(row()))
+    assert lines == [
+        {
+            "prompt": [SYSTEM, *TURNS],
+            "chosen": [{"role": "assistant", "content": "Sunny ☀️"}],
+            "rejected": [{"role": "assistant", "content": "Rainy"}],
+            "comparison_id": 7,
+            "group_id": "conv-7",
+            "annotator_count": 2,
+            "agreement": 2 / 3,
+        },
+        {
+            "prompt": [SYSTEM, *TURNS],
+            "chosen": [{"role": "assistant", "content": "Sunny ☀️"}],
+            "rejected": [{"role": "assistant", "content": "I can't say"}],
+            "comparison_id": 7,
+            "group_id": "conv-7",
+            "annotator_count": 2,
+            "agreement": 2 / 3,
+        },
+    ]
+
+
+def test_margin_is_on_every_trl_row_or_on_none():
+    assert all("margin" in line for line in to_trl(row(), expansion="individual", margin=True))
+    assert not any("margin" in line for line in to_trl(row(), expansion="individual"))
+    assert [line["margin"] for line in to_trl(row(consensus=[[1], [2], [3]]), margin=True)] == [1.0, 2.0, 1.0]
+
+
+def test_individual_expansion_takes_each_rankings_pairs():
+    pairs = [
+        (line["chosen"][0]["content"], line["rejected"][0]["content"]) for line in to_trl(row(), expansion="individual")
+    ]
+    assert pairs == [
+        ("Sunny ☀️", "Rainy"),
+        ("Sunny ☀️", "I can't say"),
+        ("Sunny ☀️", "Rainy"),
+        ("Sunny ☀️", "I can't say"),
+        ("Rainy", "I can't say"),
+    ]
+
+
+def test_an_empty_prompt_yields_no_trl_row():
+    assert list(to_trl(row(prompt=[]))) == []
+
+
+def test_hh_keeps_the_system_prompt_as_the_preamble():
+    assert hh_transcript([SYSTEM, *TURNS]) == (
+        "Answer in one line.\n\nHuman: Bonjour ! Ça va ? 👋\n\nAssistant: Oui, merci.\n\nHuman: Et le 東京 weather?"
+    )
+    [first, _] = export_lines([row()], format="hh", options={})
+    assert first["chosen"].endswith("\n\nHuman: Et le 東京 weather?\n\nAssistant: Sunny ☀️")
+    assert first["rejected"].endswith("\n\nAssistant: Rainy")
+
+
+def test_openai_dpo_has_exactly_its_three_keys():
+    [first, _] = to_openai_dpo(row())
+    assert first == {
+        "input": {"messages": [SYSTEM, *TURNS]},
+        "preferred_output": [{"role": "assistant", "content": "Sunny ☀️"}],
+        "non_preferred_output": [{"role": "assistant", "content": "Rainy"}],
+    }
+
+
+def test_sft_takes_the_single_best_answer():
+    assert list(to_sft(row())) == [{"messages": [SYSTEM, *TURNS, {"role": "assistant", "content": "Sunny ☀️"}]}]
+    assert list(to_sft(row(consensus=[[1, 2], [3]]))) == []
+    assert list(to_sft(row(none_acceptable=True))) == []
+
+
+def test_filters_drop_flagged_unagreed_and_skipped_comparisons():
+    def kept(**filters):
+        return len(list(export_lines([row()], format="native", options={"filters": filters})))
+
+    assert kept() == 1
+    assert kept(exclude_flag="unnecessary_refusal") == 0
+    assert kept(exclude_flag="unnecessary_refusal", exclude_flag_mode="most") == 1
+    assert kept(min_agreement=0.9) == 0
+    assert kept(min_rankings=3) == 0
+    assert kept(completed_after="2026-11-21") == 0
+    assert len(list(export_lines([row(skips=1)], format="native", options={"filters": {"exclude_skipped": True}}))) == 0
+
+
+def test_the_endpoint_filter_keeps_only_that_endpoints_candidates():
+    lines = list(export_lines([row()], format="trl", options={"filters": {"endpoint": "a"}}))
+    assert [(line["chosen"][0]["content"], line["rejected"][0]["content"]) for line in lines] == [("Sunny ☀️", "Rainy")]

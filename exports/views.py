@@ -1,0 +1,102 @@
+"""A lead's pages: export files, pipeline tokens."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from exports.formats import EXPANSIONS, FORMATS
+from exports.models import ApiToken, Export
+from exports.services import export_create
+from exports.tokens import token_create, token_revoke
+from labeler.errors import RankLabError
+from labeler.selectors import project_get_for_lead
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=[(name, name) for name in FORMATS], initial="trl")
+    expansion = forms.ChoiceField(
+        choices=[(name, name.replace("_", " ")) for name in EXPANSIONS],
+        help_text="Which preference pairs: of the consensus, of each ranking, or the best against the rest.",
+    )
+    margin = forms.BooleanField(required=False, help_text="Add the rank distance as `margin` on every pair.")
+    min_rankings = forms.IntegerField(min_value=0, initial=0)
+    min_agreement = forms.FloatField(min_value=0, max_value=1, required=False)
+    exclude_flag = forms.CharField(required=False, help_text="A flag key, e.g. harmful_advice.")
+    exclude_flag_mode = forms.ChoiceField(choices=[("any", "any trainer set it"), ("most", "most trainers set it")])
+    exclude_skipped = forms.BooleanField(required=False)
+    completed_after = forms.DateField(required=False)
+    completed_before = forms.DateField(required=False)
+    endpoint = forms.CharField(required=False, help_text="Only candidates of this endpoint (its name).")
+
+    def options(self) -> dict:
+        data = self.cleaned_data
+        filters = {
+            key: (value.isoformat() if hasattr(value, "isoformat") else value)
+            for key in ("min_rankings", "min_agreement", "exclude_flag", "exclude_flag_mode", "exclude_skipped",
+                        "completed_after", "completed_before", "endpoint")
+            if (value := data.get(key)) not in (None, "", False)
+        }  # fmt: skip
+        return {"expansion": data["expansion"], "margin": data["margin"], "filters": filters}
+
+
+@login_required
+def export_list(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            export_create(
+                project=project, user=request.user, format=form.cleaned_data["format"], options=form.options()
+            )
+        except RankLabError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Export queued.")
+            return redirect("export_list", slug=project.slug)
+    exports = Export.objects.filter(project=project).select_related("created_by")[:50]
+    context = {"project": project, "tab": "exports", "form": form, "exports": exports}
+    template = "exports/export_list.html#export-table" if request.htmx else "exports/export_list.html"
+    return TemplateResponse(request, template, context)
+
+
+@login_required
+def export_download(request: HttpRequest, slug: str, export_id: int) -> FileResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    export = Export.objects.filter(project=project, id=export_id, status=Export.Status.DONE).first()
+    if export is None:
+        raise Http404("No such export.")
+    name = f"{project.slug}-{export.id}-{export.format}.jsonl"
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename=name, content_type="application/jsonl")
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="The pipeline that will use it.")
+
+
+@login_required
+def token_list(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    form = TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        _, secret = token_create(project=project, name=form.cleaned_data["name"], user=request.user)
+        form = TokenForm()
+    tokens = ApiToken.objects.filter(project=project).order_by("-created_at")
+    context = {"project": project, "tab": "api", "form": form, "tokens": tokens, "secret": secret}
+    return TemplateResponse(request, "exports/token_list.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, slug: str, token_id: int) -> HttpResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    try:
+        token_revoke(project=project, token_id=token_id)
+    except RankLabError as error:
+        raise Http404(str(error)) from error
+    messages.success(request, "Token revoked.")
+    return redirect("token_list", slug=project.slug)
