@@ -1,0 +1,205 @@
+"""Streaming a big export through the pipeline API, next to PostgreSQL's own COPY as the floor.
+
+A project of 250,000 complete comparisons (K=4, one ranking each, tiers [[a, b], [c, d]]:
+four pairs each, 1,000,000 pairs) is written with SQL; gunicorn serves the API; the `trl`
+format is streamed to /dev/null while the serving process's RSS is sampled. Prints one JSON
+line: pairs/s, seconds, the COPY floor, the ratio, and the RSS growth of the server.
+
+    .venv/bin/python bench/export.py [--comparisons 250000]
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_export"
+
+PAIRS_SQL = """
+SELECT c.id, m.content, w.text, l.text
+FROM rankings_ranking r
+JOIN labeler_comparison c ON c.id = r.comparison_id
+JOIN labeler_message m ON m.id = c.prompt_message_id,
+LATERAL jsonb_array_elements(r.tiers) WITH ORDINALITY AS tw(tier, i),
+LATERAL jsonb_array_elements_text(tw.tier) AS wid,
+LATERAL jsonb_array_elements(r.tiers) WITH ORDINALITY AS tl(tier, j),
+LATERAL jsonb_array_elements_text(tl.tier) AS lid,
+labeler_candidate w, labeler_candidate l
+WHERE c.project_id = {project} AND tw.i < tl.j AND w.id = wid::bigint AND l.id = lid::bigint
+"""
+
+
+def setup(database_url: str, comparisons: int):
+    import psycopg
+
+    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
+    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0")
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from exports.tokens import token_create
+    from labeler.models import Membership, Project
+
+    call_command("migrate", verbosity=0)
+    user = get_user_model().objects.create_user("bench")
+    project = Project.objects.create(name="bench", slug="bench", k=4, overlap=1)
+    Membership.objects.create(user=user, project=project, role="lead")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO labeler_conversation (project_id, external_id, metadata, created_at)
+            SELECT %(p)s, 'c' || n, '{}', now() FROM generate_series(1, %(n)s) n;
+            INSERT INTO labeler_message (conversation_id, role, content, created_at)
+            SELECT id, 'user', 'Explain, in a few sentences, question number ' || external_id || '.', now()
+            FROM labeler_conversation WHERE project_id = %(p)s;
+            INSERT INTO labeler_comparison (project_id, conversation_id, prompt_message_id, status, failure_reason,
+                rankings_count, is_gold, created_at, updated_at, completed_at, completed_xid)
+            SELECT c.project_id, c.id, m.id, 'complete', '', 1, false, now(), now(), now(), c.id
+            FROM labeler_conversation c JOIN labeler_message m ON m.conversation_id = c.id WHERE c.project_id = %(p)s;
+            INSERT INTO labeler_candidate (comparison_id, sample_index, source, text, model_name, params,
+                finish_reason, prompt_tokens, completion_tokens, content_hash, is_duplicate, created_at)
+            SELECT x.id, i, 'model', repeat('A candidate answer with some length to it. ', 6) || i, 'smollm2',
+                '{"temperature": 0.9}', 'stop', 20, 60, md5(x.id || '-' || i), false, now()
+            FROM labeler_comparison x, generate_series(0, 3) i WHERE x.project_id = %(p)s;
+            INSERT INTO rankings_ranking (comparison_id, trainer_id, tiers, flags, rationale, none_acceptable,
+                duration_ms, display_order, matches_display_order, confirmed_display_order, submitted_at)
+            SELECT x.id, %(u)s, jsonb_build_array(jsonb_build_array(min(k.id), min(k.id) + 1),
+                jsonb_build_array(min(k.id) + 2, min(k.id) + 3)), '{}', '', false, 30000,
+                jsonb_build_array(min(k.id), min(k.id) + 1, min(k.id) + 2, min(k.id) + 3), false, false, now()
+            FROM labeler_comparison x JOIN labeler_candidate k ON k.comparison_id = x.id
+            WHERE x.project_id = %(p)s GROUP BY x.id;
+            ANALYZE;
+            """,
+            {"p": project.id, "n": comparisons, "u": user.id},
+        )
+    _, secret = token_create(project=project, name="bench", user=user)
+    return project, secret
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_kb(pid: int) -> int:
+    total = 0
+    for candidate in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def stream(url: str, secret: str) -> tuple[int, int, float]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {secret}"})
+    started, lines, size = time.perf_counter(), 0, 0
+    with urllib.request.urlopen(request, timeout=600) as response, open(os.devnull, "wb") as sink:
+        while chunk := response.read(1 << 20):
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+            sink.write(chunk)
+    return lines, size, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--comparisons", type=int, default=250_000)
+    args = parser.parse_args()
+    project, secret = setup(args.database_url, args.comparisons)
+
+    started = time.perf_counter()
+    copy = subprocess.run(
+        ["psql", args.database_url, "-c", f"COPY ({PAIRS_SQL.format(project=project.id)}) TO STDOUT"],
+        stdout=subprocess.PIPE,
+        check=True,
+    )
+    copy_seconds = time.perf_counter() - started
+    copy_rows = copy.stdout.count(b"\n")
+
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": args.database_url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"}
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
+         "--timeout", "600", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base_url}/api/v1/projects", timeout=1)
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.2)
+        url = f"{base_url}/api/v1/projects/{project.slug}/comparisons?format=trl"
+        stream(f"{url}&limit=10", secret)  # warm the worker: imports, connection
+        baseline = rss_kb(server.pid)
+        peak, done = baseline, threading.Event()
+
+        def sample():
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, rss_kb(server.pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        pairs, size, seconds = stream(url, secret)
+        done.set()
+        sampler.join()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+    print(
+        json.dumps(
+            {
+                "benchmark": "export",
+                "comparisons": args.comparisons,
+                "format": "trl",
+                "pairs": pairs,
+                "bytes": size,
+                "seconds": round(seconds, 2),
+                "pairs_per_s": round(pairs / seconds),
+                "copy_floor_rows": copy_rows,
+                "copy_floor_seconds": round(copy_seconds, 2),
+                "ratio_to_copy": round(seconds / copy_seconds, 2),
+                "server_rss_baseline_mb": round(baseline / 1024, 1),
+                "server_rss_growth_mb": round((peak - baseline) / 1024, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

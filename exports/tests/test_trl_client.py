@@ -1,0 +1,112 @@
+"""The real client check: what RankLab exports loads in `datasets` and trains in TRL as it is."""
+
+import os
+
+import pytest
+
+from exports.models import Export
+from exports.services import export_write
+from exports.tests.ranked import rank_all
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+SPECIALS = ["<pad>", "<unk>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|> {{ m['content'] }} </s> {% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|> {% endif %}"
+)
+
+
+def offline_tokenizer(texts):
+    """A word-level tokenizer built from the exported text itself: no hub access."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    words = sorted({word for text in texts for word in text.split()})
+    vocab = {token: index for index, token in enumerate([*SPECIALS, *words])}
+    tokenizer = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, pad_token="<pad>", unk_token="<unk>", bos_token="<s>", eos_token="</s>"
+    )
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def tiny_config(tokenizer, **extra):
+    from transformers import LlamaConfig
+
+    return LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        **extra,
+    )
+
+
+@pytest.fixture
+def exported(project, lead, settings, tmp_path):
+    """A project ranked end to end by two trainers, exported in every format."""
+    settings.MEDIA_ROOT = tmp_path
+    project.overlap = 2
+    project.save(update_fields=["overlap"])
+    rank_all(project, comparisons=6, trainers=2)
+    files = {}
+    for format in ("native", "trl", "hh", "openai_dpo", "sft"):
+        export = Export.objects.create(project=project, format=format, options={"margin": format == "trl"})
+        export_write(export_id=export.id)
+        export.refresh_from_db()
+        files[format] = export.file.path
+    return files
+
+
+def test_every_format_loads_with_datasets_and_trl_trains_two_steps(exported, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+    from datasets import load_dataset
+
+    loaded = {format: load_dataset("json", data_files=path, split="train") for format, path in exported.items()}
+    assert loaded["native"].num_rows == 6
+    assert loaded["trl"].num_rows == 6 * 5
+    assert loaded["hh"].num_rows == loaded["openai_dpo"].num_rows == 30
+    assert loaded["sft"].num_rows == 6
+    assert {"prompt", "chosen", "rejected", "margin"} <= set(loaded["trl"].column_names)
+
+    from transformers import LlamaForCausalLM, LlamaForSequenceClassification
+    from trl import DPOConfig, DPOTrainer, RewardConfig, RewardTrainer
+
+    tokenizer = offline_tokenizer(
+        message["content"] for row in loaded["trl"] for key in ("prompt", "chosen", "rejected") for message in row[key]
+    )
+    common = {
+        "max_steps": 2,
+        "per_device_train_batch_size": 2,
+        "report_to": "none",
+        "use_cpu": True,
+        "save_strategy": "no",
+    }
+
+    reward = RewardTrainer(
+        model=LlamaForSequenceClassification(tiny_config(tokenizer, num_labels=1)),
+        args=RewardConfig(output_dir=str(tmp_path / "reward"), **common),
+        train_dataset=loaded["trl"],
+        processing_class=tokenizer,
+    ).train()
+    assert reward.global_step == 2
+
+    dpo = DPOTrainer(
+        model=LlamaForCausalLM(tiny_config(tokenizer)),
+        ref_model=LlamaForCausalLM(tiny_config(tokenizer)),
+        args=DPOConfig(output_dir=str(tmp_path / "dpo"), **common),
+        train_dataset=loaded["trl"].remove_columns(["margin"]),
+        processing_class=tokenizer,
+    ).train()
+    assert dpo.global_step == 2
+    assert os.path.exists(exported["trl"])
