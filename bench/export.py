@@ -22,7 +22,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The bench folder itself must not be on the path: bench/queue.py would shadow `queue`.
+sys.path[0] = str(ROOT)
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_export"
 
 PAIRS_SQL = """

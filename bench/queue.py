@@ -74,7 +74,8 @@ def make_project(slug: str, comparisons: int):
             FROM labeler_conversation c JOIN labeler_message m ON m.conversation_id = c.id WHERE c.project_id = %s;
             INSERT INTO labeler_candidate (comparison_id, sample_index, source, text, model_name, params,
                 finish_reason, content_hash, is_duplicate, created_at)
-            SELECT x.id, i, 'import', 'Answer ' || i || ' to comparison ' || x.id, '', '{}', 'stop', md5(x.id || '-' || i),
+            SELECT x.id, i, 'import', 'Answer ' || i || ' to comparison ' || x.id, '', '{}', 'stop',
+                md5(x.id || '-' || i),
                 false, now()
             FROM labeler_comparison x, generate_series(0, 3) i WHERE x.project_id = %s;
             ANALYZE;

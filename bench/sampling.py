@@ -12,17 +12,21 @@ through a thread pool of `openai` calls. Without --url it starts the embedded mo
 Prints one JSON line: candidates/s and tokens/s of both, and their ratios (target ≥ 0.95).
 """
 
+import sys
+from pathlib import Path
+
+# The bench folder itself must not be on the path: bench/queue.py would shadow `queue`.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import json
 import logging
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import psycopg
 
@@ -166,7 +170,6 @@ def main() -> None:
 
     os.environ["DATABASE_URL"] = fresh_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()

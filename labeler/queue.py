@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from labeler.models import Assignment, Comparison, Project
+from labeler.models import Assignment, Comparison, Membership, Project
 
 # Under contention a claim may find every open row locked for a moment: it tries again.
 _RETRIES = 30
@@ -69,6 +69,11 @@ def assignment_lease_next(*, project: Project, trainer) -> Assignment | None:
     passed: list[int] = []
     for _ in range(_RETRIES):
         with transaction.atomic():
+            # One claim at a time per trainer: a double click must not take two comparisons.
+            Membership.objects.select_for_update().filter(project=project, user=trainer).values_list("id").first()
+            current = assignment_current(project=project, trainer=trainer)
+            if current is not None:
+                return current
             now = timezone.now()
             comparison = (
                 comparisons_open_to(project=project, trainer=trainer, now=now)
@@ -88,7 +93,7 @@ def assignment_lease_next(*, project: Project, trainer) -> Assignment | None:
             if not _still_needs_rankings(comparison_id=comparison.id, overlap=project.overlap, now=now):
                 passed.append(comparison.id)
                 continue
-            _expire_own(comparison_id=comparison.id, trainer=trainer, now=now)
+            _expire_lapsed(trainer=trainer, now=now)
             order = list(comparison.candidates.values_list("id", flat=True))
             random.shuffle(order)
             return Assignment.objects.create(
@@ -110,12 +115,16 @@ def _still_needs_rankings(*, comparison_id: int, overlap: int, now) -> bool:
     return row is not None and row[0] + row[1] < overlap
 
 
-def _expire_own(*, comparison_id: int, trainer, now) -> None:
-    """Retire the trainer's lapsed lease on this comparison, so the new one can be active."""
-    Assignment.objects.filter(
-        comparison_id=comparison_id, trainer=trainer, status=Assignment.Status.ACTIVE, expires_at__lte=now
-    ).update(status=Assignment.Status.EXPIRED, finished_at=now)
+def _expire_lapsed(*, trainer, now) -> None:
+    """Mark the trainer's lapsed leases expired, so that a new lease on the same comparison can be active.
+
+    Every read already treats a lease past `expires_at` as gone; this only tidies the rows.
+    """
+    Assignment.objects.filter(trainer=trainer, status=Assignment.Status.ACTIVE, expires_at__lte=now).update(
+        status=Assignment.Status.EXPIRED, finished_at=now
+    )
 
 
 def comparisons_waiting_count(*, project: Project, trainer) -> int:
+    """How many comparisons the trainer could still be given in this project."""
     return comparisons_open_to(project=project, trainer=trainer).count()

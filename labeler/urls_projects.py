@@ -3,7 +3,6 @@ from django.urls import path
 from labeler.views import projects
 
 urlpatterns = [
-    path("", projects.home, name="home"),
     path("projects/new/", projects.project_new, name="project_create"),
     path("p/<slug:slug>/", projects.project_detail, name="project_detail"),
     path("p/<slug:slug>/settings/", projects.project_settings, name="project_settings"),

@@ -1,13 +1,13 @@
 """What trainers submit: rankings and skips. One service for the page and the API."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from labeler.errors import RankLabError
-from labeler.models import Assignment, Comparison
+from labeler.models import Assignment, Comparison, Project
 from labeler.services import comparison_mark_complete
 from rankings.models import Ranking
 
@@ -20,22 +20,56 @@ class ConfirmationNeeded(RankLabError):
     """The ranking is exactly the order shown; the trainer must confirm it once."""
 
 
+class LeaseLost(RankLabError):
+    """The lease lapsed and its place went to another trainer: this comparison is gone for good."""
+
+
 @dataclass(frozen=True)
 class Judgement:
-    """What a trainer submits for one comparison."""
+    """What a trainer submits for one comparison, as the API's serializer hands it over."""
 
     tiers: list[list[int]]
-    flags: dict[int, list[str]]
+    flags: dict[int, list[str]] = field(default_factory=dict)
     rationale: str = ""
     none_acceptable: bool = False
     duration_ms: int = 0
     confirmed_display_order: bool = False
 
 
-def ranking_submit(*, assignment_id: int, trainer, judgement: Judgement) -> Ranking:
-    """Store the trainer's ranking of their assigned comparison; a repeat returns the first one."""
+def ranking_submit(
+    *,
+    trainer,
+    project: Project | None = None,
+    assignment: Assignment | None = None,
+    assignment_id: int | None = None,
+    tiers: list[list[int]] | None = None,
+    flags: dict[int, list[str]] | None = None,
+    rationale: str = "",
+    none_acceptable: bool = False,
+    duration_ms: int = 0,
+    confirmed_display_order: bool = False,
+    judgement: Judgement | None = None,
+) -> Ranking:
+    """Store the trainer's ranking of their assigned comparison; a repeat returns the first one.
+
+    Pass the fields one by one, or bundled as a `judgement`. Any broken rule raises
+    `RankLabError` before anything is written. With `project`, the assignment must belong to it.
+    """
+    if judgement is None:
+        judgement = Judgement(
+            tiers=tiers if tiers is not None else [],
+            flags=flags or {},
+            rationale=rationale,
+            none_acceptable=none_acceptable,
+            duration_ms=duration_ms,
+            confirmed_display_order=confirmed_display_order,
+        )
+    if assignment_id is None:
+        if assignment is None:
+            raise RankLabError("Say which assignment this ranking is for.")
+        assignment_id = assignment.id
     with transaction.atomic():
-        assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer)
+        assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project)
         # The lock serialises submissions of one comparison: the count and completion stay exact.
         comparison = Comparison.objects.select_for_update().select_related("project").get(id=assignment.comparison_id)
         existing = Ranking.objects.filter(comparison=comparison, trainer=trainer).first()
@@ -63,6 +97,11 @@ def ranking_submit(*, assignment_id: int, trainer, judgement: Judgement) -> Rank
             matches_display_order=matches,
             confirmed_display_order=matches and judgement.confirmed_display_order,
         )
+        if assignment.status != Assignment.Status.ACTIVE:
+            # Came back to the comparison in another tab after the lease lapsed: that new lease is spent too.
+            Assignment.objects.filter(comparison=comparison, trainer=trainer, status=Assignment.Status.ACTIVE).update(
+                status=Assignment.Status.EXPIRED, finished_at=now
+            )
         assignment.status, assignment.finished_at = Assignment.Status.SUBMITTED, now
         assignment.save(update_fields=["status", "finished_at"])
         Comparison.objects.filter(id=comparison.id).update(rankings_count=F("rankings_count") + 1, updated_at=now)
@@ -72,19 +111,30 @@ def ranking_submit(*, assignment_id: int, trainer, judgement: Judgement) -> Rank
     return ranking
 
 
-def assignment_skip(*, assignment_id: int, trainer, reason: str) -> Assignment:
+def assignment_skip(
+    *,
+    trainer,
+    reason: str,
+    project: Project | None = None,
+    assignment: Assignment | None = None,
+    assignment_id: int | None = None,
+) -> Assignment:
     """Give a comparison back with a reason; the trainer is not offered it again."""
     reason = reason.strip()
     if not reason:
         raise RankLabError("Say why you skip: pick a reason or write one.")
     if len(reason) > MAX_SKIP_REASON_CHARS:
         raise RankLabError(f"Keep the reason under {MAX_SKIP_REASON_CHARS} characters.")
+    if assignment_id is None:
+        if assignment is None:
+            raise RankLabError("Say which assignment to skip.")
+        assignment_id = assignment.id
     with transaction.atomic():
-        assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, lock=True)
+        assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project, lock=True)
         if assignment.status == Assignment.Status.SKIPPED:
             return assignment
-        if assignment.status != Assignment.Status.ACTIVE:
-            raise RankLabError("This comparison is no longer assigned to you.")
+        if assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.EXPIRED):
+            raise RankLabError("You have already ranked this comparison.")
         assignment.status, assignment.skip_reason, assignment.finished_at = (
             Assignment.Status.SKIPPED,
             reason,
@@ -94,9 +144,11 @@ def assignment_skip(*, assignment_id: int, trainer, reason: str) -> Assignment:
     return assignment
 
 
-def _assignment_of(*, assignment_id: int, trainer, lock: bool = False) -> Assignment:
+def _assignment_of(*, assignment_id: int, trainer, project: Project | None, lock: bool = False) -> Assignment:
     assignments = Assignment.objects.filter(id=assignment_id, trainer=trainer)
-    assignment = (assignments.select_for_update() if lock else assignments).first()
+    if project is not None:
+        assignments = assignments.filter(comparison__project=project)
+    assignment = (assignments.select_for_update(of=("self",)) if lock else assignments).first()
     if assignment is None:
         raise RankLabError("This comparison is not assigned to you.")
     return assignment
@@ -104,24 +156,25 @@ def _assignment_of(*, assignment_id: int, trainer, lock: bool = False) -> Assign
 
 def check_assignment_open(*, assignment: Assignment, comparison: Comparison) -> None:
     """A live lease may always submit; a lapsed one only while the comparison still needs rankings."""
-    if assignment.status != Assignment.Status.ACTIVE:
+    if assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.EXPIRED):
         raise RankLabError("This comparison is no longer assigned to you.")
-    if assignment.expires_at > timezone.now():
+    now = timezone.now()
+    if assignment.status == Assignment.Status.ACTIVE and assignment.expires_at > now:
         return
     others = (
-        Assignment.objects.filter(comparison=comparison, status=Assignment.Status.ACTIVE, expires_at__gt=timezone.now())
-        .exclude(id=assignment.id)
+        Assignment.objects.filter(comparison=comparison, status=Assignment.Status.ACTIVE, expires_at__gt=now)
+        .exclude(trainer=assignment.trainer_id)
         .count()
     )
     if comparison.status != Comparison.Status.READY or comparison.rankings_count + others >= comparison.project.overlap:
-        raise RankLabError("Your time on this comparison ran out and it has been given to someone else.")
+        raise LeaseLost("Your time on this comparison ran out and it has been given to someone else.")
 
 
 def check_judgement(*, judgement: Judgement, comparison: Comparison, candidate_ids: set[int]) -> None:
     """Every rule a ranking must meet; raises with a message the trainer can act on."""
     project = comparison.project
     tiers = judgement.tiers
-    if not isinstance(tiers, list) or not all(isinstance(tier, list) and tier for tier in tiers):
+    if not isinstance(tiers, list) or not tiers or not all(isinstance(tier, list) and tier for tier in tiers):
         raise RankLabError("The ranking must be a list of non-empty tiers.")
     ranked = [candidate for tier in tiers for candidate in tier]
     if not all(isinstance(candidate, int) and not isinstance(candidate, bool) for candidate in ranked):
@@ -134,16 +187,22 @@ def check_judgement(*, judgement: Judgement, comparison: Comparison, candidate_i
         raise RankLabError(f"Rank every candidate: {len(missing)} missing.")
     if not project.ties_allowed and any(len(tier) > 1 for tier in tiers):
         raise RankLabError("This project does not allow ties: put every candidate on its own rank.")
+    if not isinstance(judgement.flags, dict):
+        raise RankLabError("Flags must map candidate ids to lists of flag keys.")
     for candidate, keys in judgement.flags.items():
         if candidate not in candidate_ids:
             raise RankLabError(f"A flag names candidate {candidate}, which does not belong to this comparison.")
+        if not isinstance(keys, list | tuple | set) or not all(isinstance(key, str) for key in keys):
+            raise RankLabError(f"The flags of candidate {candidate} must be a list of flag keys.")
         if unknown := set(keys) - project.flag_keys:
             raise RankLabError(f"Unknown flag {sorted(unknown)[0]!r}.")
+    if not isinstance(judgement.rationale, str):
+        raise RankLabError("The rationale must be text.")
     if project.rationale_required and not judgement.rationale.strip():
         raise RankLabError("This project asks for a rationale: say briefly why you ranked this way.")
     if len(judgement.rationale) > MAX_RATIONALE_CHARS:
         raise RankLabError(f"Keep the rationale under {MAX_RATIONALE_CHARS} characters.")
-    if not 0 <= judgement.duration_ms <= MAX_DURATION_MS:
+    if not isinstance(judgement.duration_ms, int) or not 0 <= judgement.duration_ms <= MAX_DURATION_MS:
         raise RankLabError("The time spent is out of range.")
 
 

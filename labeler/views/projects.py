@@ -2,19 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from labeler.errors import RankLabError
 from labeler.forms import MembershipForm, ProjectForm
 from labeler.projects import membership_remove, membership_set, project_create, project_status_counts
-from labeler.queue import comparisons_waiting_count
-from labeler.selectors import project_get_for_lead, project_get_for_member, projects_for_user
-from rankings.models import Ranking
+from labeler.selectors import project_get_for_lead, project_get_for_member
 
 
 @login_required
@@ -77,20 +73,3 @@ def project_member_remove(request: HttpRequest, slug: str, membership_id: int) -
     else:
         messages.success(request, "Removed.")
     return redirect("project_members", slug=project.slug)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Every project of the user, with what waits for them and what they ranked today."""
-    projects = list(projects_for_user(user=request.user))
-    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    ranked_today = dict(
-        Ranking.objects.filter(trainer=request.user, submitted_at__gte=today)
-        .values_list("comparison__project")
-        .annotate(n=Count("id"))
-    )
-    for project in projects:
-        project.waiting = comparisons_waiting_count(project=project, trainer=request.user)
-        project.ranked_today = ranked_today.get(project.id, 0)
-    context = {"projects": projects, "can_create": request.user.has_perm("labeler.add_project")}
-    return TemplateResponse(request, "labeler/home.html", context)

@@ -1,20 +1,23 @@
-"""The ranking screen: lease the next comparison, rank it, submit or skip, repeat."""
+"""The trainer's side: their projects, then the ranking screen (lease, rank, submit or skip, repeat)."""
 
 import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from labeler.errors import RankLabError
-from labeler.models import Assignment, Project
-from labeler.queue import assignment_lease_next
+from labeler.models import Assignment, Membership, Project
+from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.sampling.sampler import comparison_messages
-from labeler.selectors import project_get_for_member
-from rankings.services import ConfirmationNeeded, Judgement, assignment_skip, ranking_submit
+from labeler.selectors import project_get_for_member, projects_for_user
+from rankings.models import Ranking
+from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
 
 SKIP_REASONS = [
     "I can't judge this topic",
@@ -22,6 +25,25 @@ SKIP_REASONS = [
     "All candidates are identical",
     "The candidates are broken or empty",
 ]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Every project of the user, with what waits for them and what they ranked today."""
+    projects = list(projects_for_user(user=request.user))
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    ranked_today = dict(
+        Ranking.objects.filter(trainer=request.user, submitted_at__gte=today)
+        .values_list("comparison__project")
+        .annotate(n=Count("id"))
+    )
+    for project in projects:
+        project.role_label = Membership.Role(project.role).label
+        project.is_trainer = project.role == Membership.Role.TRAINER
+        project.waiting = comparisons_waiting_count(project=project, trainer=request.user) if project.is_trainer else 0
+        project.ranked_today = ranked_today.get(project.id, 0)
+    context = {"projects": projects, "can_create": request.user.has_perm("labeler.add_project")}
+    return TemplateResponse(request, "labeler/home.html", context)
 
 
 @login_required
@@ -37,9 +59,11 @@ def rank_submit(request: HttpRequest, slug: str, assignment_id: int) -> HttpResp
     project = project_get_for_member(user=request.user, slug=slug)
     try:
         judgement = _judgement_from(request.POST)
-        ranking_submit(assignment_id=assignment_id, trainer=request.user, judgement=judgement)
+        ranking_submit(assignment_id=assignment_id, trainer=request.user, project=project, judgement=judgement)
     except ConfirmationNeeded as question:
         return _retry_page(request, project, assignment_id, str(question), confirm=True)
+    except LeaseLost as error:
+        return _next(request, project, str(error), level=messages.WARNING)
     except RankLabError as error:
         return _retry_page(request, project, assignment_id, str(error))
     return _next(request, project, "Ranking saved.")
@@ -51,18 +75,18 @@ def rank_skip(request: HttpRequest, slug: str, assignment_id: int) -> HttpRespon
     project = project_get_for_member(user=request.user, slug=slug)
     reason = request.POST.get("other_reason", "").strip() or request.POST.get("reason", "")
     try:
-        assignment_skip(assignment_id=assignment_id, trainer=request.user, reason=reason)
+        assignment_skip(assignment_id=assignment_id, trainer=request.user, project=project, reason=reason)
     except RankLabError as error:
         return _retry_page(request, project, assignment_id, str(error))
     return _next(request, project, "Skipped.")
 
 
-def _next(request: HttpRequest, project: Project, note: str) -> HttpResponse:
+def _next(request: HttpRequest, project: Project, note: str, *, level: int = messages.SUCCESS) -> HttpResponse:
     if not request.htmx:
-        messages.success(request, note)
+        messages.add_message(request, level, note)
         return redirect("rank_next", slug=project.slug)
     assignment = assignment_lease_next(project=project, trainer=request.user)
-    return _rank_page(request, project, assignment, note=note)
+    return _rank_page(request, project, assignment, note=note, note_level=messages.DEFAULT_TAGS[level])
 
 
 def _retry_page(request, project, assignment_id, error, *, confirm=False) -> HttpResponse:
@@ -71,13 +95,22 @@ def _retry_page(request, project, assignment_id, error, *, confirm=False) -> Htt
         .select_related("comparison")
         .first()
     )
-    if assignment is None or assignment.status != Assignment.Status.ACTIVE:
-        return _next(request, project, error)
+    if assignment is None or assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.EXPIRED):
+        return _next(request, project, error, level=messages.WARNING)
     return _rank_page(request, project, assignment, error=error, confirm=confirm, submitted=request.POST)
 
 
-def _rank_page(request, project, assignment, *, note="", error="", confirm=False, submitted=None) -> HttpResponse:
-    context = {"project": project, "assignment": assignment, "note": note, "error": error, "confirm": confirm}
+def _rank_page(
+    request, project, assignment, *, note="", note_level="success", error="", confirm=False, submitted=None
+) -> HttpResponse:
+    context = {
+        "project": project,
+        "assignment": assignment,
+        "note": note,
+        "note_level": note_level,
+        "error": error,
+        "confirm": confirm,
+    }
     if assignment is not None:
         context.update(_comparison_context(project, assignment, submitted))
     template = "labeler/rank.html#rank-area" if request.htmx else "labeler/rank.html"
@@ -116,6 +149,8 @@ def _comparison_context(project: Project, assignment: Assignment, submitted) -> 
         "cards": cards,
         "skip_reasons": SKIP_REASONS,
         "rationale": submitted.get("rationale", "") if submitted else "",
+        # A refused submission re-renders the form: the time already spent carries over.
+        "spent_ms": _int_or_zero(submitted.get("duration_ms")) if submitted else 0,
         "none_acceptable": bool(submitted and submitted.get("none_acceptable")),
     }
 
@@ -141,3 +176,10 @@ def _judgement_from(data) -> Judgement:
         duration_ms=duration_ms,
         confirmed_display_order=data.get("confirmed") == "1",
     )
+
+
+def _int_or_zero(value) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0

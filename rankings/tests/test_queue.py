@@ -1,9 +1,10 @@
 import pytest
 
+from labeler.errors import RankLabError
 from labeler.models import Assignment, Comparison
 from labeler.queue import assignment_lease_next
 from labeler.tests.factories import ComparisonFactory
-from rankings.services import Judgement, assignment_skip, ranking_submit
+from rankings.services import assignment_skip, ranking_submit
 from rankings.tests.factories import expire, lease, ready_comparisons, trainers_of
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def rank_as_shown_reversed(assignment, trainer):
     tiers = [[candidate] for candidate in reversed(assignment.display_order)]
-    return ranking_submit(assignment_id=assignment.id, trainer=trainer, judgement=Judgement(tiers=tiers, flags={}))
+    return ranking_submit(assignment=assignment, trainer=trainer, tiers=tiers, flags={})
 
 
 def test_it_leases_the_oldest_ready_comparison(project, trainer):
@@ -27,7 +28,7 @@ def test_it_prefers_comparisons_that_already_have_rankings(project):
     a, b = trainers_of(project, 2)
     assignment = lease(project, a)
     assert assignment.comparison == first
-    assignment_skip(assignment_id=assignment.id, trainer=a, reason="can't judge")
+    assignment_skip(assignment=assignment, trainer=a, reason="can't judge")
     second_lease = lease(project, a)
     rank_as_shown_reversed(second_lease, a)
     assert lease(project, b).comparison == second
@@ -60,7 +61,7 @@ def test_a_trainer_does_not_get_what_they_ranked_or_skipped(project, trainer):
     ready_comparisons(project, 2)
     rank_as_shown_reversed(lease(project, trainer), trainer)
     skipped = lease(project, trainer)
-    assignment_skip(assignment_id=skipped.id, trainer=trainer, reason="can't judge")
+    assignment_skip(assignment=skipped, trainer=trainer, reason="can't judge")
     assert lease(project, trainer) is None
 
 
@@ -76,8 +77,40 @@ def test_the_last_ranking_completes_the_comparison(project):
     assert comparison.completed_xid is not None
 
 
-def test_the_next_query_stays_small(project, trainer, django_assert_max_num_queries):
+def test_a_returning_trainers_lease_costs_one_query(project, trainer, django_assert_num_queries):
     ready_comparisons(project, 5)
-    with django_assert_max_num_queries(8):
+    first = lease(project, trainer)
+    with django_assert_num_queries(1):
+        assert assignment_lease_next(project=project, trainer=trainer) == first
+
+
+def test_a_new_lease_takes_a_fixed_number_of_queries(project, trainer, django_assert_num_queries):
+    ready_comparisons(project, 50)
+    # current lease, savepoint, trainer lock, current lease again, the claim, its recheck,
+    # tidy lapsed leases, candidates, insert, release savepoint
+    with django_assert_num_queries(10):
         assignment_lease_next(project=project, trainer=trainer)
     assert Assignment.objects.count() == 1
+
+
+def test_lapsed_leases_are_marked_expired_when_the_trainer_comes_back(project):
+    project.overlap = 1
+    project.save(update_fields=["overlap"])
+    ready_comparisons(project, 2)
+    [trainer] = trainers_of(project, 1)
+    lapsed = lease(project, trainer)
+    expire(lapsed)
+    again = lease(project, trainer)
+    lapsed.refresh_from_db()
+    assert lapsed.status == Assignment.Status.EXPIRED
+    assert again.status == Assignment.Status.ACTIVE
+    assert again.comparison == lapsed.comparison  # still the oldest open one, and theirs to take again
+
+
+def test_skipping_needs_a_reason(project, trainer):
+    ready_comparisons(project, 1)
+    assignment = lease(project, trainer)
+    with pytest.raises(RankLabError, match="Say why"):
+        assignment_skip(assignment=assignment, trainer=trainer, reason="  ")
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.ACTIVE

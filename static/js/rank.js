@@ -23,6 +23,8 @@
     const tiersInput = form.querySelector("input[name=tiers]");
     const durationInput = form.querySelector("input[name=duration_ms]");
     const tiesAllowed = form.dataset.tiesAllowed === "1";
+    // A refused submission comes back with the time already spent; keep counting from there.
+    const spentBefore = Number(durationInput.value) || 0;
     const started = performance.now();
 
     const cards = () => Array.from(list.querySelectorAll(".cand"));
@@ -159,10 +161,11 @@
       if (handled) event.preventDefault();
     });
 
+    // Capture phase: this must run before htmx's own submit handler reads the form.
     form.addEventListener("submit", () => {
       refresh();
-      durationInput.value = String(Math.round(performance.now() - started));
-    });
+      durationInput.value = String(Math.round(spentBefore + performance.now() - started));
+    }, true);
 
     refresh();
     const first = cards()[0];
@@ -207,6 +210,7 @@
   document.addEventListener("DOMContentLoaded", () => start(document));
   document.addEventListener("htmx:afterSwap", () => {
     const note = document.querySelector("#rank-area .message");
-    if (note) say(note.textContent + " Next comparison loaded.");
+    const next = document.getElementById("rank-form") ? " Next comparison loaded." : " Nothing left to rank.";
+    say((note ? note.textContent : "") + next);
   });
 })();
