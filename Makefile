@@ -24,6 +24,7 @@ $(TEST_STAMP): requirements.txt requirements-test.txt requirements-ml.txt | $(BI
 run: $(RUN_STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/honcho -f Procfile start
 

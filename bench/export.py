@@ -82,11 +82,10 @@ def setup(database_url: str, comparisons: int):
             FROM labeler_comparison x, generate_series(0, 3) i WHERE x.project_id = %(p)s;
             INSERT INTO rankings_ranking (comparison_id, trainer_id, tiers, flags, rationale, none_acceptable,
                 duration_ms, display_order, matches_display_order, confirmed_display_order, submitted_at)
-            SELECT x.id, %(u)s, jsonb_build_array(jsonb_build_array(min(k.id), min(k.id) + 1),
-                jsonb_build_array(min(k.id) + 2, min(k.id) + 3)), '{}', '', false, 30000,
-                jsonb_build_array(min(k.id), min(k.id) + 1, min(k.id) + 2, min(k.id) + 3), false, false, now()
-            FROM labeler_comparison x JOIN labeler_candidate k ON k.comparison_id = x.id
-            WHERE x.project_id = %(p)s GROUP BY x.id;
+            SELECT x.id, %(u)s, jsonb_build_array(jsonb_build_array(x.ids[1], x.ids[2]),
+                jsonb_build_array(x.ids[3], x.ids[4])), '{}', '', false, 30000, to_jsonb(x.ids), false, false, now()
+            FROM (SELECT comparison_id AS id, array_agg(id ORDER BY sample_index) AS ids
+                  FROM labeler_candidate GROUP BY comparison_id) x;
             ANALYZE;
             """,
             {"p": project.id, "n": comparisons, "u": user.id},

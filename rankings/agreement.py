@@ -1,11 +1,33 @@
-"""Agreement between annotators' rankings of one comparison. Pure: tiers in, numbers out."""
+"""Agreement between annotators' rankings. Pure: tiers in, numbers out.
 
+A ranking is a list of tiers of candidate ids, best first; a tier of several ids is a tie.
+An annotator may have seen only some of the candidates: every figure is taken over what
+both (or all) annotators judged. The definitions follow `rankings/tests/data/agreement-vector.json`.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import combinations
 
+import krippendorff
+import numpy as np
+
 Tiers = list[list[int]]
+Relations = dict[tuple[int, int], int]
 
 
-def pair_relations(tiers: Tiers) -> dict[tuple[int, int], int]:
+def average_ranks(tiers: Tiers) -> dict[int, float]:
+    """Rank 1 is the best; tied candidates share the mean of the positions they span."""
+    ranks, taken = {}, 0
+    for tier in tiers:
+        for candidate in tier:
+            ranks[candidate] = taken + (len(tier) + 1) / 2
+        taken += len(tier)
+    return ranks
+
+
+def pair_relations(tiers: Tiers) -> Relations:
     """For each candidate pair (a, b) with a < b: +1 if a is preferred, -1 if b is, 0 for a tie."""
     position = {candidate: index for index, tier in enumerate(tiers) for candidate in tier}
     relations = {}
@@ -14,33 +36,182 @@ def pair_relations(tiers: Tiers) -> dict[tuple[int, int], int]:
     return relations
 
 
-def pairwise_agreement(rankings: list[Tiers]) -> dict[str, float | None]:
-    """Agreement over annotator pairs and the candidate pairs both judged.
+@dataclass(frozen=True)
+class PairCounts:
+    """How two rankings compare over the candidate pairs both judged."""
 
-    exact: identical three-way relation; strict: only pairs both judged strictly, same
-    direction; half: a tie against a strict preference counts one half.
-    """
-    exact = strict = half = 0.0
-    total = strict_total = 0
+    judged: int = 0
+    exact: int = 0
+    half: float = 0.0
+    strict_judged: int = 0
+    strict_agreed: int = 0
+    # Kendall's τ-b ingredients on the shared candidates.
+    concordant: int = 0
+    discordant: int = 0
+    left_ties: int = 0
+    right_ties: int = 0
+
+    def __add__(self, other: "PairCounts") -> "PairCounts":
+        return PairCounts(*(a + b for a, b in zip(self.__dict__.values(), other.__dict__.values(), strict=True)))
+
+    def rates(self) -> dict[str, float | None]:
+        """exact: identical three-way relation; strict: only pairs both judged strictly, same
+        direction; half: a tie against a strict preference counts one half."""
+        return {
+            "exact": self.exact / self.judged if self.judged else None,
+            "strict": self.strict_agreed / self.strict_judged if self.strict_judged else None,
+            "half": self.half / self.judged if self.judged else None,
+        }
+
+    @property
+    def tau_b(self) -> float | None:
+        """Kendall's τ-b, as `scipy.stats.kendalltau` gives it; None where it is undefined."""
+        denominator = (self.judged - self.left_ties) * (self.judged - self.right_ties)
+        if denominator <= 0:
+            return None
+        return (self.concordant - self.discordant) / math.sqrt(denominator)
+
+
+def relations_compare(left: Relations, right: Relations) -> PairCounts:
+    """Counts of `left` against `right` over the pairs both judged (the shared candidates' pairs)."""
+    judged = exact = strict_judged = strict_agreed = concordant = discordant = left_ties = right_ties = 0
+    half = 0.0
+    for pair in left.keys() & right.keys():
+        a, b = left[pair], right[pair]
+        judged += 1
+        if a == b:
+            exact += 1
+            half += 1.0
+        elif a == 0 or b == 0:
+            half += 0.5
+        if a and b:
+            strict_judged += 1
+            if a == b:
+                strict_agreed += 1
+                concordant += 1
+            else:
+                discordant += 1
+        left_ties += a == 0
+        right_ties += b == 0
+    return PairCounts(judged, exact, half, strict_judged, strict_agreed, concordant, discordant, left_ties, right_ties)
+
+
+def pair_counts(left: Tiers, right: Tiers) -> PairCounts:
+    return relations_compare(pair_relations(left), pair_relations(right))
+
+
+def annotator_pairs(rankings: list[Tiers]) -> dict[tuple[int, int], PairCounts]:
+    """PairCounts for each pair of annotators (i, j), i < j, indexed by position in `rankings`."""
     relations = [pair_relations(tiers) for tiers in rankings]
-    for left, right in combinations(relations, 2):
-        for pair in left.keys() & right.keys():
-            a, b = left[pair], right[pair]
-            total += 1
-            exact += a == b
-            half += 1.0 if a == b else 0.5 if 0 in (a, b) else 0.0
-            if a and b:
-                strict_total += 1
-                strict += a == b
-    return {
-        "exact": exact / total if total else None,
-        "strict": strict / strict_total if strict_total else None,
-        "half": half / total if total else None,
-    }
+    return {(i, j): relations_compare(relations[i], relations[j]) for i, j in combinations(range(len(relations)), 2)}
+
+
+def pairwise_agreement(rankings: list[Tiers], *, average: str = "pooled") -> dict[str, float | None]:
+    """Exact, strict and half-credit agreement over annotator pairs.
+
+    `pooled` weighs every candidate pair two annotators both judged alike; `mean` averages the
+    annotator pairs' own rates (pairs with nothing to compare are left out).
+    """
+    by_pair = annotator_pairs(rankings).values()
+    if average == "pooled":
+        return sum(by_pair, PairCounts()).rates()
+    if average != "mean":
+        raise ValueError(f"average must be 'pooled' or 'mean', not {average!r}")
+    rates = [counts.rates() for counts in by_pair]
+    return {kind: _mean(rate[kind] for rate in rates) for kind in ("exact", "strict", "half")}
 
 
 def comparison_agreement(rankings: list[Tiers]) -> float | None:
-    """The per-comparison figure: mean exact pairwise agreement; None with fewer than two rankings."""
+    """The per-comparison figure: pooled exact pairwise agreement; None with fewer than two rankings."""
     if len(rankings) < 2:
         return None
     return pairwise_agreement(rankings)["exact"]
+
+
+def kendall_tau_b(left: Tiers, right: Tiers) -> float | None:
+    """τ-b of two rankings on the candidates both saw; None where undefined (fewer than two
+    shared candidates, or one ranking ties them all)."""
+    return pair_counts(left, right).tau_b
+
+
+def mean_kendall_tau_b(rankings: list[Tiers]) -> float | None:
+    """Mean τ-b over annotator pairs, leaving out pairs where it is undefined."""
+    return _mean(counts.tau_b for counts in annotator_pairs(rankings).values())
+
+
+@dataclass(frozen=True)
+class KendallW:
+    w: float
+    candidates: list[int]
+    annotators: int
+
+
+def kendall_w(rankings: list[Tiers]) -> KendallW | None:
+    """Kendall's W with the tie correction, over the candidates every annotator saw (re-ranked
+    within them). None with fewer than two annotators or two such candidates, or when every
+    annotator tied them all."""
+    seen = [{candidate for tier in tiers for candidate in tier} for tiers in rankings]
+    if len(rankings) < 2:
+        return None
+    shared = sorted(set.intersection(*seen))
+    m, n = len(rankings), len(shared)
+    if n < 2:
+        return None
+    rank_sums = dict.fromkeys(shared, 0.0)
+    tie_term = 0
+    for tiers in rankings:
+        within = [[candidate for candidate in tier if candidate in rank_sums] for tier in tiers]
+        within = [tier for tier in within if tier]
+        for candidate, rank in average_ranks(within).items():
+            rank_sums[candidate] += rank
+        tie_term += sum(len(tier) ** 3 - len(tier) for tier in within)
+    mean = m * (n + 1) / 2
+    s = sum((total - mean) ** 2 for total in rank_sums.values())
+    denominator = m * m * (n**3 - n) - m * tie_term
+    if denominator <= 0:
+        return None
+    return KendallW(w=12 * s / denominator, candidates=shared, annotators=m)
+
+
+VALUE_DOMAIN = (-1, 0, 1)
+
+
+def pair_value_counts(rankings: list[Tiers]) -> np.ndarray:
+    """Krippendorff units of one comparison: each candidate pair in both orientations, valued by
+    the pair relation (-1, 0, +1). Rows are units, columns count the annotators per value.
+
+    Both orientations: one orientation alone makes α depend on the arbitrary order of the
+    candidate ids, which skews the value marginals (see the test vector's conventions).
+    """
+    relations = [pair_relations(tiers) for tiers in rankings]
+    units = sorted(set().union(*(r.keys() for r in relations)))
+    counts = np.zeros((2 * len(units), 3), dtype=np.float64)
+    for row, pair in enumerate(units):
+        for relation in relations:
+            if (value := relation.get(pair)) is not None:
+                counts[2 * row, value + 1] += 1
+                counts[2 * row + 1, 1 - value] += 1
+    return counts
+
+
+def krippendorff_alpha(
+    comparisons: Iterable[list[Tiers]] | None = None, *, value_counts: np.ndarray | None = None, level: str = "ordinal"
+) -> float | None:
+    """Krippendorff's α over the candidate-pair units of many comparisons (missing data allowed).
+
+    Pass the comparisons' rankings, or their stacked `pair_value_counts`. None when α is
+    undefined (fewer than two pairable values, or no disagreement is possible).
+    """
+    if value_counts is None:
+        blocks = [pair_value_counts(rankings) for rankings in comparisons or []]
+        value_counts = np.vstack(blocks) if blocks else np.zeros((0, 3))
+    pairable = value_counts[value_counts.sum(axis=1) >= 2]
+    if len(pairable) == 0 or np.count_nonzero(pairable.sum(axis=0)) < 2:
+        return None
+    alpha = krippendorff.alpha(value_counts=pairable, value_domain=VALUE_DOMAIN, level_of_measurement=level)
+    return None if math.isnan(alpha) else float(alpha)
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return sum(present) / len(present) if present else None

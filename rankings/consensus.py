@@ -56,3 +56,50 @@ def _layers(candidates: list[int], beats: dict[int, set[int]]) -> Tiers:
         tiers.append(tier)
         remaining -= set(tier)
     return tiers
+
+
+def ranked_pairs_order(rankings: list[Tiers]) -> list:
+    """The ranked-pairs consensus as one strict order: unseparated candidates by candidate index."""
+    return [candidate for tier in ranked_pairs(rankings) for candidate in tier]
+
+
+def borda(rankings: list[Tiers]) -> dict:
+    """Per annotator, each candidate scores the number it beats plus half the number it ties; summed."""
+    points: dict = defaultdict(float)
+    for tiers in rankings:
+        seen = sum(len(tier) for tier in tiers)
+        position = 1
+        for tier in tiers:
+            for candidate in tier:
+                points[candidate] += seen - (position + (len(tier) - 1) / 2)
+            position += len(tier)
+    return dict(points)
+
+
+def strict_comparisons(rankings: list[Tiers], index: dict) -> list[tuple[int, int]]:
+    """(winner, loser) item indexes of every strict preference in every ranking; ties dropped."""
+    data = []
+    for tiers in rankings:
+        position = {candidate: rank for rank, tier in enumerate(tiers) for candidate in tier}
+        for a, b in combinations(sorted(position), 2):
+            if position[a] < position[b]:
+                data.append((index[a], index[b]))
+            elif position[b] < position[a]:
+                data.append((index[b], index[a]))
+    return data
+
+
+def bradley_terry(rankings: list[Tiers], *, alpha: float = 0.1) -> dict:
+    """Bradley–Terry strengths (log scale) by L2-regularised maximum likelihood.
+
+    The penalty keeps a candidate that never loses finite.
+    """
+    import choix
+
+    candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
+    index = {candidate: i for i, candidate in enumerate(candidates)}
+    data = strict_comparisons(rankings, index)
+    if not data:
+        return dict.fromkeys(candidates, 0.0)
+    params = choix.opt_pairwise(len(candidates), data, alpha=alpha)
+    return {candidate: float(params[i]) for candidate, i in index.items()}

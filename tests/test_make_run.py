@@ -88,6 +88,7 @@ def test_the_embedded_stack_serves_the_demo_and_samples_real_candidates(embedded
         )
 
     assert manage("migrate", "--no-input").returncode == 0
+    assert manage("createcachetable").returncode == 0
     seeded = manage("seed_demo")
     assert seeded.returncode == 0, seeded.stderr
     credentials = re.search(r"lead\s+(\S+) / (\S+)", seeded.stdout)

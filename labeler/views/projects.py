@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from labeler.errors import RankLabError
 from labeler.forms import MembershipForm, ProjectForm
 from labeler.projects import membership_remove, membership_set, project_create, project_status_counts
+from labeler.sampling.selectors import project_sampling_summary
 from labeler.selectors import project_get_for_lead, project_get_for_member
 
 
@@ -29,6 +30,8 @@ def project_new(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_get_for_member(user=request.user, slug=slug)
     context = {"project": project, "tab": "overview", "counts": project_status_counts(project=project)}
+    if project.viewer_role == Membership.Role.LEAD:
+        context["sampling"] = project_sampling_summary(project=project)
     return TemplateResponse(request, "labeler/project_detail.html", context)
 
 

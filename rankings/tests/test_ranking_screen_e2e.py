@@ -75,7 +75,7 @@ def test_a_trainer_ranks_by_dragging_with_the_mouse(ranking_page, live_server, p
     ranking = Ranking.objects.get(trainer=trainer)
     assert ranking.tiers == [[candidate] for candidate in expected]
     assert ranking.display_order == shown
-    assert page.locator("text=Nothing left to rank").is_visible()
+    assert page.get_by_role("heading", name="Nothing left to rank").is_visible()
 
 
 def test_a_trainer_ranks_ties_flags_and_submits_with_the_keyboard_only(ranking_page, live_server, project, trainer):
@@ -133,7 +133,7 @@ def test_a_trainer_skips_with_a_reason(ranking_page, live_server, project, train
     page.keyboard.press("x")
     page.select_option("#skip-reason", "All candidates are identical")
     page.click("#skip-form button[type=submit]")
-    page.wait_for_selector("text=Nothing left to rank")
+    page.get_by_role("heading", name="Nothing left to rank").wait_for()
     assignment = Assignment.objects.get(trainer=trainer)
     assert (assignment.status, assignment.skip_reason) == ("skipped", "All candidates are identical")
     assert not Ranking.objects.exists()

@@ -210,7 +210,7 @@
   document.addEventListener("DOMContentLoaded", () => start(document));
   document.addEventListener("htmx:afterSwap", () => {
     const note = document.querySelector("#rank-area .message");
-    const next = document.getElementById("rank-form") ? " Next comparison loaded." : " Nothing left to rank.";
-    say((note ? note.textContent : "") + next);
+    const next = document.getElementById("rank-form") ? "Next comparison loaded." : "Nothing left to rank.";
+    say((note ? note.textContent + " " : "") + next);
   });
 })();
