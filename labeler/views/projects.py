@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from labeler.errors import RankLabError
 from labeler.forms import MembershipForm, ProjectForm
+from labeler.models import Membership
 from labeler.projects import membership_remove, membership_set, project_create, project_status_counts
 from labeler.sampling.selectors import project_sampling_summary
 from labeler.selectors import project_get_for_lead, project_get_for_member
