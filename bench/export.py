@@ -60,6 +60,7 @@ def setup(database_url: str, comparisons: int):
     from labeler.models import Membership, Project
 
     call_command("migrate", verbosity=0)
+    # The rows below were completed "long ago": by a transaction id below every live one.
     user = get_user_model().objects.create_user("bench")
     project = Project.objects.create(name="bench", slug="bench", k=4, overlap=1)
     Membership.objects.create(user=user, project=project, role="lead")
@@ -73,7 +74,7 @@ def setup(database_url: str, comparisons: int):
             FROM labeler_conversation WHERE project_id = %(p)s;
             INSERT INTO labeler_comparison (project_id, conversation_id, prompt_message_id, status, failure_reason,
                 rankings_count, is_gold, created_at, updated_at, completed_at, completed_xid)
-            SELECT c.project_id, c.id, m.id, 'complete', '', 1, false, now(), now(), now(), c.id
+            SELECT c.project_id, c.id, m.id, 'complete', '', 1, false, now(), now(), now(), 3
             FROM labeler_conversation c JOIN labeler_message m ON m.conversation_id = c.id WHERE c.project_id = %(p)s;
             INSERT INTO labeler_candidate (comparison_id, sample_index, source, text, model_name, params,
                 finish_reason, prompt_tokens, completion_tokens, content_hash, is_duplicate, created_at)
