@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from exports.formats import EXPANSIONS, FORMATS, export_lines
 from exports.models import ApiToken, Export
 from exports.native import native_rows
-from exports.pull import Cursor, page_rows, pull_page
+from exports.pull import Cursor, pull_page
 from exports.services import export_options_check, jsonl
 from labeler.errors import RankLabError
 from labeler.models import Project
@@ -137,7 +137,7 @@ class ComparisonsApi(PipelineView):
         if not 1 <= limit <= MAX_LIMIT:
             raise ValidationError({"detail": f"limit must be between 1 and {MAX_LIMIT}"})
         page = pull_page(project=project, cursor=cursor, limit=limit)
-        rows = native_rows(project=project, comparisons=page_rows(page))
+        rows = native_rows(project=project, comparisons=page.comparisons)
         response = StreamingHttpResponse(
             jsonl(export_lines(rows, format=format, options=options)), content_type="application/jsonl"
         )

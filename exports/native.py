@@ -7,10 +7,10 @@ API pull of millions of rows runs in constant memory.
 import hashlib
 import hmac
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from labeler.models import Assignment, Candidate, Comparison, Message, Project
 from rankings.agreement import comparison_agreement
@@ -26,10 +26,28 @@ def annotator_pseudonym(*, project_id: int, user_id: int) -> str:
     return "ann-" + digest.hexdigest()[:12]
 
 
-def native_rows(*, project: Project, comparisons: Iterable[Comparison]) -> Iterator[dict]:
-    """Native rows for comparisons (fetched with `conversation` and `prompt_message` ids), in order."""
-    chunk: list[Comparison] = []
-    for comparison in comparisons:
+_COMPARISON_FIELDS = (
+    "id", "conversation_id", "conversation__external_id", "conversation__metadata", "prompt_message_id",
+    "is_gold", "completed_at",
+)  # fmt: skip
+_CANDIDATE_FIELDS = (
+    "comparison_id", "id", "sample_index", "text", "source", "endpoint__name", "model_name", "params", "seed",
+    "finish_reason", "prompt_tokens", "completion_tokens", "is_duplicate",
+)  # fmt: skip
+_RANKING_FIELDS = (
+    "comparison_id", "trainer_id", "tiers", "display_order", "flags", "rationale", "none_acceptable",
+    "duration_ms", "matches_display_order", "submitted_at",
+)  # fmt: skip
+
+
+def native_rows(*, project: Project, comparisons: QuerySet[Comparison]) -> Iterator[dict]:
+    """Native rows for the comparisons of the queryset, in its order.
+
+    Plain tuples, not model instances: at millions of rows, building objects would cost
+    more than the database does.
+    """
+    chunk: list[tuple] = []
+    for comparison in comparisons.values_list(*_COMPARISON_FIELDS).iterator(chunk_size=CHUNK):
         chunk.append(comparison)
         if len(chunk) == CHUNK:
             yield from _rows(project, chunk)
@@ -38,46 +56,49 @@ def native_rows(*, project: Project, comparisons: Iterable[Comparison]) -> Itera
         yield from _rows(project, chunk)
 
 
-def _rows(project: Project, chunk: list[Comparison]) -> Iterator[dict]:
-    ids = [comparison.id for comparison in chunk]
+def _rows(project: Project, chunk: list[tuple]) -> Iterator[dict]:
+    ids = [comparison[0] for comparison in chunk]
     candidates = defaultdict(list)
-    for candidate in (
+    for row in (
         Candidate.objects.filter(comparison_id__in=ids)
-        .select_related("endpoint")
         .order_by("comparison_id", "sample_index")
+        .values_list(*_CANDIDATE_FIELDS)
     ):
-        candidates[candidate.comparison_id].append(candidate)
+        candidates[row[0]].append(_candidate(row))
     rankings = defaultdict(list)
-    for ranking in Ranking.objects.filter(comparison_id__in=ids).order_by("submitted_at", "id"):
-        rankings[ranking.comparison_id].append(ranking)
+    for row in (
+        Ranking.objects.filter(comparison_id__in=ids).order_by("submitted_at", "id").values_list(*_RANKING_FIELDS)
+    ):
+        rankings[row[0]].append(row)
     skips = dict(
         Assignment.objects.filter(comparison_id__in=ids, status=Assignment.Status.SKIPPED)
         .values_list("comparison_id")
         .annotate(n=Count("id"))
     )
     adjudications = dict(Adjudication.objects.filter(comparison_id__in=ids).values_list("comparison_id", "tiers"))
-    prompts = _prompts({comparison.conversation_id for comparison in chunk})
-    for comparison in chunk:
-        tiers = [ranking.tiers for ranking in rankings[comparison.id]]
-        adjudicated = adjudications.get(comparison.id)
-        consensus = adjudicated or (ranked_pairs(tiers) if tiers else [])
-        votes = [ranking.none_acceptable for ranking in rankings[comparison.id]]
+    prompts = _prompts({comparison[1] for comparison in chunk})
+    pseudonyms: dict[int, str] = {}
+    for comparison_id, conversation_id, external_id, metadata, prompt_id, is_gold, completed_at in chunk:
+        judged = rankings[comparison_id]
+        tiers = [ranking[2] for ranking in judged]
+        adjudicated = adjudications.get(comparison_id)
+        votes = [ranking[6] for ranking in judged]
         yield {
             "schema_version": 1,
-            "comparison_id": comparison.id,
+            "comparison_id": comparison_id,
             "project": project.slug,
-            "conversation_id": comparison.conversation.external_id,
-            "metadata": comparison.conversation.metadata,
-            "prompt": prompts[comparison.conversation_id].get(comparison.prompt_message_id, []),
-            "candidates": [_candidate(candidate) for candidate in candidates[comparison.id]],
-            "rankings": [_ranking(project, ranking) for ranking in rankings[comparison.id]],
-            "skips": skips.get(comparison.id, 0),
-            "consensus": consensus,
+            "conversation_id": external_id,
+            "metadata": metadata,
+            "prompt": prompts[conversation_id].get(prompt_id, []),
+            "candidates": candidates[comparison_id],
+            "rankings": [_ranking(project, ranking, pseudonyms) for ranking in judged],
+            "skips": skips.get(comparison_id, 0),
+            "consensus": adjudicated or (ranked_pairs(tiers) if tiers else []),
             "consensus_method": "adjudication" if adjudicated else "ranked_pairs",
             "agreement": comparison_agreement(tiers),
             "none_acceptable": bool(votes) and sum(votes) * 2 > len(votes),
-            "is_gold": comparison.is_gold,
-            "completed_at": comparison.completed_at.isoformat() if comparison.completed_at else None,
+            "is_gold": is_gold,
+            "completed_at": completed_at.isoformat() if completed_at else None,
         }
 
 
@@ -100,32 +121,36 @@ def _prompts(conversation_ids: set[int]) -> dict[int, dict[int, list[dict]]]:
     return paths
 
 
-def _candidate(candidate: Candidate) -> dict:
+def _candidate(row: tuple) -> dict:
+    _, candidate_id, index, text, source, endpoint, model, params, seed, finish, prompt_tokens, tokens, duplicate = row
     return {
-        "id": candidate.id,
-        "index": candidate.sample_index,
-        "text": candidate.text,
-        "source": candidate.source,
-        "endpoint": candidate.endpoint.name if candidate.endpoint else None,
-        "model": candidate.model_name or None,
-        "params": candidate.params,
-        "seed": candidate.seed,
-        "finish_reason": candidate.finish_reason or None,
-        "prompt_tokens": candidate.prompt_tokens,
-        "completion_tokens": candidate.completion_tokens,
-        "is_duplicate": candidate.is_duplicate,
+        "id": candidate_id,
+        "index": index,
+        "text": text,
+        "source": source,
+        "endpoint": endpoint,
+        "model": model or None,
+        "params": params,
+        "seed": seed,
+        "finish_reason": finish or None,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": tokens,
+        "is_duplicate": duplicate,
     }
 
 
-def _ranking(project: Project, ranking: Ranking) -> dict:
+def _ranking(project: Project, row: tuple, pseudonyms: dict[int, str]) -> dict:
+    _, trainer_id, tiers, display_order, flags, rationale, none_acceptable, duration_ms, matches, submitted_at = row
+    if trainer_id not in pseudonyms:
+        pseudonyms[trainer_id] = annotator_pseudonym(project_id=project.id, user_id=trainer_id)
     return {
-        "annotator": annotator_pseudonym(project_id=project.id, user_id=ranking.trainer_id),
-        "tiers": ranking.tiers,
-        "display_order": ranking.display_order,
-        "flags": ranking.flags,
-        "rationale": ranking.rationale,
-        "none_acceptable": ranking.none_acceptable,
-        "duration_ms": ranking.duration_ms,
-        "matches_display_order": ranking.matches_display_order,
-        "submitted_at": ranking.submitted_at.isoformat(),
+        "annotator": pseudonyms[trainer_id],
+        "tiers": tiers,
+        "display_order": display_order,
+        "flags": flags,
+        "rationale": rationale,
+        "none_acceptable": none_acceptable,
+        "duration_ms": duration_ms,
+        "matches_display_order": matches,
+        "submitted_at": submitted_at.isoformat(),
     }

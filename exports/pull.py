@@ -10,7 +10,6 @@ Rows are ordered by (xid, id) and the cursor is the last pair handed out.
 
 import base64
 import binascii
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
@@ -77,8 +76,4 @@ def pull_page(*, project: Project, cursor: Cursor, limit: int) -> Page:
         return Page(Comparison.objects.none(), cursor)
     end = Cursor(*last[0])
     page = window.filter(Q(completed_xid__lt=end.xid) | Q(completed_xid=end.xid, id__lte=end.id))
-    return Page(page.select_related("conversation"), end)
-
-
-def page_rows(page: Page) -> Iterator[Comparison]:
-    return page.comparisons.iterator(chunk_size=2000)
+    return Page(page, end)

@@ -26,9 +26,21 @@ def export_options_check(*, format: str, options: dict) -> None:
         raise RankLabError(f"Unknown pair expansion; choose one of {', '.join(EXPANSIONS)}.")
 
 
+_FLUSH_BYTES = 256 * 1024
+
+
 def jsonl(lines: Iterator[dict]) -> Iterator[bytes]:
+    """JSON Lines, in chunks of about 256 KiB: one write per line would dominate a big stream."""
+    buffer, size = [], 0
     for line in lines:
-        yield json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        encoded = json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        buffer.append(encoded)
+        size += len(encoded)
+        if size >= _FLUSH_BYTES:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
 
 
 def comparisons_for_export(*, project: Project):
@@ -83,14 +95,14 @@ def _write(export: Export) -> None:
 
     with tempfile.TemporaryFile() as scratch:
         lines = export_lines(
-            progress(native_rows(project=project, comparisons=comparisons.iterator(chunk_size=2000))),
+            progress(native_rows(project=project, comparisons=comparisons)),
             format=export.format,
             options=export.options,
         )
         for chunk in jsonl(lines):
             scratch.write(chunk)
             digest.update(chunk)
-            rows += 1
+            rows += chunk.count(b"\n")
         scratch.seek(0)
         name = default_storage.save(f"exports/{project.slug}/{export.id}-{export.format}.jsonl", File(scratch))
     manifest = {

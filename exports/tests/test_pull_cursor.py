@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from exports.pull import Cursor, page_rows, pull_page
+from exports.pull import Cursor, pull_page
 from exports.tests.ranked import rank_all
 from labeler.models import Comparison
 from labeler.services import comparison_mark_complete
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def pulled(project, cursor):
     page = pull_page(project=project, cursor=cursor, limit=1_000_000)
-    return [c.id for c in page_rows(page)], page.next_cursor
+    return list(page.comparisons.values_list("id", flat=True)), page.next_cursor
 
 
 def test_a_transaction_that_started_first_and_commits_last_is_in_the_next_pull(project):
