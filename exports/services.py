@@ -13,6 +13,7 @@ from django.utils import timezone
 from exports.formats import EXPANSIONS, FORMATS, SCHEMA_VERSION, export_lines
 from exports.models import Export
 from exports.native import native_rows
+from exports.webhooks import webhooks_notify
 from labeler.errors import RankLabError
 from labeler.models import Comparison, Project
 
@@ -118,12 +119,18 @@ def _write(export: Export) -> None:
         "created_by": export.created_by.username if export.created_by else None,
         "file": name,
     }
+    with transaction.atomic():
+        _finish(export, done=done, rows=rows, digest=digest.hexdigest(), name=name, manifest=manifest)
+
+
+def _finish(export: Export, *, done: int, rows: int, digest: str, name: str, manifest: dict) -> None:
     Export.objects.filter(id=export.id).update(
         status=Export.Status.DONE,
         progress=done,
         row_count=rows,
-        sha256=digest.hexdigest(),
+        sha256=digest,
         file=name,
         manifest=manifest,
         finished_at=timezone.now(),
     )
+    webhooks_notify(project_id=export.project_id, event="export.finished", payload=manifest)

@@ -9,9 +9,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from exports.formats import EXPANSIONS, FORMATS
-from exports.models import ApiToken, Export
+from exports.models import ApiToken, Export, Webhook, WebhookDelivery
 from exports.services import export_create
 from exports.tokens import token_create, token_revoke
+from exports.webhooks import webhook_create
 from labeler.errors import RankLabError
 from labeler.selectors import project_get_for_lead
 
@@ -73,6 +74,11 @@ def export_download(request: HttpRequest, slug: str, export_id: int) -> FileResp
     return FileResponse(export.file.open("rb"), as_attachment=True, filename=name, content_type="application/jsonl")
 
 
+class WebhookForm(forms.Form):
+    url = forms.URLField(max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(choices=Webhook.Event.choices, widget=forms.CheckboxSelectMultiple)
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="The pipeline that will use it.")
 
@@ -86,8 +92,44 @@ def token_list(request: HttpRequest, slug: str) -> HttpResponse:
         _, secret = token_create(project=project, name=form.cleaned_data["name"], user=request.user)
         form = TokenForm()
     tokens = ApiToken.objects.filter(project=project).order_by("-created_at")
-    context = {"project": project, "tab": "api", "form": form, "tokens": tokens, "secret": secret}
+    context = {
+        "project": project,
+        "tab": "api",
+        "form": form,
+        "tokens": tokens,
+        "secret": secret,
+        "webhook_form": WebhookForm(),
+        "webhooks": Webhook.objects.filter(project=project).order_by("-created_at"),
+        "deliveries": WebhookDelivery.objects.filter(webhook__project=project).select_related("webhook")[:30],
+    }
     return TemplateResponse(request, "exports/token_list.html", context)
+
+
+@login_required
+@require_POST
+def webhook_add(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    form = WebhookForm(request.POST)
+    if form.is_valid():
+        try:
+            webhook_create(project=project, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
+        except RankLabError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Webhook added. Its signing secret is shown in the list.")
+    else:
+        messages.error(request, "Give a URL and at least one event.")
+    return redirect("token_list", slug=project.slug)
+
+
+@login_required
+@require_POST
+def webhook_remove(request: HttpRequest, slug: str, webhook_id: int) -> HttpResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    if not Webhook.objects.filter(project=project, id=webhook_id).update(is_active=False):
+        raise Http404("No such webhook.")
+    messages.success(request, "Webhook switched off.")
+    return redirect("token_list", slug=project.slug)
 
 
 @login_required

@@ -5,6 +5,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from labeler.models import Comparison
+from labeler.signals import comparison_completed
 
 
 def current_transaction_xid() -> int:
@@ -27,3 +28,4 @@ def comparison_mark_complete(*, comparison: Comparison) -> None:
     comparison.completed_at = timezone.now()
     comparison.completed_xid = current_transaction_xid()
     comparison.save(update_fields=["status", "completed_at", "completed_xid", "updated_at"])
+    comparison_completed.send(sender=Comparison, comparison=comparison)
