@@ -7,13 +7,15 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from labeler.bulk import ids_reserve, rows_insert
 from labeler.errors import RankLabError
 from labeler.importers import ImportInvalid, ImportLimits, ImportProblem, ParsedConversation, parse_conversations
 from labeler.models import Candidate, Comparison, Conversation, Message, Project
 from labeler.tasks import enqueue_sampling
 
-_BATCH = 2000
+_BATCH = 5000
 
 Progress = Callable[[int, int], None]
 
@@ -84,39 +86,50 @@ def _existing_ids(*, project: Project, ids: list[str]) -> set[str]:
 
 
 def _write_batch(*, project: Project, records: list[ParsedConversation], user) -> None:
-    conversations = Conversation.objects.bulk_create(
-        Conversation(project=project, external_id=record.external_id, metadata=record.metadata, created_by=user)
-        for record in records
-    )
-    # The tree is written a level at a time, so each message's parent already has its id.
-    last: list[Message | None] = [None] * len(records)
-    for depth in range(max(len(record.messages) for record in records)):
-        level = [
-            (index, Message(conversation=conversations[index], parent=last[index], role=role, content=content))
-            for index, record in enumerate(records)
-            if depth < len(record.messages)
-            for role, content in [record.messages[depth]]
-        ]
-        created = Message.objects.bulk_create(message for _, message in level)
-        for (index, _), message in zip(level, created, strict=True):
-            last[index] = message
-    comparisons = Comparison.objects.bulk_create(
-        Comparison(
-            project=project,
-            conversation=conversation,
-            prompt_message=prompt,
-            status=Comparison.Status.READY if record.candidates else Comparison.Status.PENDING,
+    """Write the conversations, their message trees, comparisons and candidates, a table at a time."""
+    now = timezone.now()
+    user_id = user.pk if user else None
+    conversation_ids = ids_reserve(Conversation, len(records))
+    message_ids = iter(ids_reserve(Message, sum(len(record.messages) for record in records)))
+    comparison_ids = ids_reserve(Comparison, len(records))
+    conversations, messages, comparisons, candidates = [], [], [], []
+    for record, conversation_id, comparison_id in zip(records, conversation_ids, comparison_ids, strict=True):
+        conversations.append((conversation_id, project.id, record.external_id, record.metadata, user_id, now))
+        parent_id = None
+        for role, content in record.messages:
+            message_id = next(message_ids)
+            messages.append((message_id, conversation_id, parent_id, role, content, now))
+            parent_id = message_id
+        status = Comparison.Status.READY if record.candidates else Comparison.Status.PENDING
+        comparisons.append((comparison_id, project.id, conversation_id, parent_id, status, "", 0, False, now, now))
+        candidates.extend(
+            (
+                comparison_id,
+                index,
+                Candidate.Source.IMPORT,
+                text,
+                "",
+                {},
+                "",
+                hashlib.sha256(text.encode()).hexdigest(),
+                False,
+                now,
+            )
+            for index, text in enumerate(record.candidates)
         )
-        for record, conversation, prompt in zip(records, conversations, last, strict=True)
+    rows_insert(
+        Conversation, ["id", "project_id", "external_id", "metadata", "created_by_id", "created_at"], conversations
     )
-    Candidate.objects.bulk_create(
-        Candidate(
-            comparison=comparison,
-            sample_index=index,
-            source=Candidate.Source.IMPORT,
-            text=text,
-            content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        )
-        for record, comparison in zip(records, comparisons, strict=True)
-        for index, text in enumerate(record.candidates)
-    )
+    rows_insert(Message, ["id", "conversation_id", "parent_id", "role", "content", "created_at"], messages)
+    rows_insert(
+        Comparison,
+        ["id", "project_id", "conversation_id", "prompt_message_id", "status", "failure_reason", "rankings_count",
+         "is_gold", "created_at", "updated_at"],
+        comparisons,
+    )  # fmt: skip
+    rows_insert(
+        Candidate,
+        ["comparison_id", "sample_index", "source", "text", "model_name", "params", "finish_reason", "content_hash",
+         "is_duplicate", "created_at"],
+        candidates,
+    )  # fmt: skip
