@@ -6,6 +6,9 @@ the last id seen" would skip a transaction that started early and committed late
 therefore hands out only rows whose xid is below the snapshot's xmin, the oldest transaction
 still running: every transaction below it has finished, so no row can appear there later.
 Rows are ordered by (xid, id) and the cursor is the last pair handed out.
+
+The horizon is cluster-wide: a transaction left open anywhere on the PostgreSQL server
+(another database included) holds back new rows until it ends. Rows are delayed, never lost.
 """
 
 import base64
