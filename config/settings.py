@@ -211,6 +211,14 @@ CELERY_BEAT_SCHEDULE["sampling-sweep"] = {
     "schedule": env.float("RANKLAB_SAMPLING_SWEEP_EVERY_SECONDS", default=60.0),
 }
 
+# Statistics (rankings/stats.py): recomputed after the first and every N-th submission of a
+# project, and by beat for every project with rankings newer than its statistics.
+RANKLAB_STATS_REFRESH_EVERY = env.int("RANKLAB_STATS_REFRESH_EVERY", default=50)
+CELERY_BEAT_SCHEDULE["stats-refresh"] = {
+    "task": "rankings.tasks.stats_refresh_stale",
+    "schedule": env.float("RANKLAB_STATS_REFRESH_EVERY_SECONDS", default=300.0),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

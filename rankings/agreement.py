@@ -52,7 +52,17 @@ class PairCounts:
     right_ties: int = 0
 
     def __add__(self, other: "PairCounts") -> "PairCounts":
-        return PairCounts(*(a + b for a, b in zip(self.__dict__.values(), other.__dict__.values(), strict=True)))
+        return PairCounts(
+            self.judged + other.judged,
+            self.exact + other.exact,
+            self.half + other.half,
+            self.strict_judged + other.strict_judged,
+            self.strict_agreed + other.strict_agreed,
+            self.concordant + other.concordant,
+            self.discordant + other.discordant,
+            self.left_ties + other.left_ties,
+            self.right_ties + other.right_ties,
+        )
 
     def rates(self) -> dict[str, float | None]:
         """exact: identical three-way relation; strict: only pairs both judged strictly, same
@@ -122,10 +132,11 @@ def pairwise_agreement(rankings: list[Tiers], *, average: str = "pooled") -> dic
 
 
 def comparison_agreement(rankings: list[Tiers]) -> float | None:
-    """The per-comparison figure: pooled exact pairwise agreement; None with fewer than two rankings."""
+    """The per-comparison figure (lowest-agreement queues, export filters): exact pairwise agreement
+    averaged over annotator pairs; None with fewer than two rankings or nothing judged in common."""
     if len(rankings) < 2:
         return None
-    return pairwise_agreement(rankings)["exact"]
+    return pairwise_agreement(rankings, average="mean")["exact"]
 
 
 def kendall_tau_b(left: Tiers, right: Tiers) -> float | None:
@@ -137,6 +148,9 @@ def kendall_tau_b(left: Tiers, right: Tiers) -> float | None:
 def mean_kendall_tau_b(rankings: list[Tiers]) -> float | None:
     """Mean τ-b over annotator pairs, leaving out pairs where it is undefined."""
     return _mean(counts.tau_b for counts in annotator_pairs(rankings).values())
+
+
+kendall_tau_b_mean = mean_kendall_tau_b
 
 
 @dataclass(frozen=True)
@@ -176,14 +190,16 @@ def kendall_w(rankings: list[Tiers]) -> KendallW | None:
 VALUE_DOMAIN = (-1, 0, 1)
 
 
-def pair_value_counts(rankings: list[Tiers]) -> np.ndarray:
+def pair_value_counts(rankings: list[Tiers], *, relations: list[Relations] | None = None) -> np.ndarray:
     """Krippendorff units of one comparison: each candidate pair in both orientations, valued by
     the pair relation (-1, 0, +1). Rows are units, columns count the annotators per value.
 
-    Both orientations: one orientation alone makes α depend on the arbitrary order of the
+    Both orientations: one orientation alone makes alpha depend on the arbitrary order of the
     candidate ids, which skews the value marginals (see the test vector's conventions).
+    Pass `relations` (the rankings' `pair_relations`) when they are at hand already.
     """
-    relations = [pair_relations(tiers) for tiers in rankings]
+    if relations is None:
+        relations = [pair_relations(tiers) for tiers in rankings]
     units = sorted(set().union(*(r.keys() for r in relations)))
     counts = np.zeros((2 * len(units), 3), dtype=np.float64)
     for row, pair in enumerate(units):
@@ -195,21 +211,33 @@ def pair_value_counts(rankings: list[Tiers]) -> np.ndarray:
 
 
 def krippendorff_alpha(
-    comparisons: Iterable[list[Tiers]] | None = None, *, value_counts: np.ndarray | None = None, level: str = "ordinal"
+    rankings: Iterable | None = None, *, value_counts: np.ndarray | None = None, level: str = "ordinal"
 ) -> float | None:
-    """Krippendorff's α over the candidate-pair units of many comparisons (missing data allowed).
+    """Krippendorff's alpha (ordinal by default, missing data allowed) over candidate-pair units.
 
-    Pass the comparisons' rankings, or their stacked `pair_value_counts`. None when α is
+    `rankings` is one comparison's rankings (a list of tiers each), or an iterable of several
+    comparisons' rankings; or pass their stacked `pair_value_counts`. None when alpha is
     undefined (fewer than two pairable values, or no disagreement is possible).
     """
     if value_counts is None:
-        blocks = [pair_value_counts(rankings) for rankings in comparisons or []]
+        comparisons = list(rankings or [])
+        if comparisons and _is_ranking(comparisons[0]):
+            comparisons = [comparisons]
+        blocks = [pair_value_counts(group) for group in comparisons]
         value_counts = np.vstack(blocks) if blocks else np.zeros((0, 3))
     pairable = value_counts[value_counts.sum(axis=1) >= 2]
     if len(pairable) == 0 or np.count_nonzero(pairable.sum(axis=0)) < 2:
         return None
     alpha = krippendorff.alpha(value_counts=pairable, value_domain=VALUE_DOMAIN, level_of_measurement=level)
     return None if math.isnan(alpha) else float(alpha)
+
+
+def _is_ranking(value) -> bool:
+    """A ranking is a list of tiers of ids; a comparison's rankings nest one list deeper."""
+    for tier in value:
+        for candidate in tier:
+            return not isinstance(candidate, list | tuple)
+    return True
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

@@ -1,57 +1,117 @@
-"""Biases in a set of rankings. Pure: plain records in, shares with confidence intervals out."""
+"""Position and length bias in rankings. Pure: plain records in, shares with intervals out.
+
+Position bias: a fair trainer's winner is shown first 1/K of the time. Length bias: among
+non-tied pairs of candidates of different length, how often the longer one won (ChatGPT's
+authors traced its verbosity to trainers preferring longer answers).
+"""
 
 import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-Tiers = list[list]
+from scipy.stats import binomtest
+
+Tiers = list[list[int]]
+Z_95 = 1.959963984540054
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
-    """The Wilson score interval of a proportion (95 % by default)."""
-    if n == 0:
+def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, float] | None:
+    """Wilson score interval of a binomial share; None for n = 0."""
+    if n <= 0:
         return None
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - spread), min(1.0, centre + spread))
+    return max(0.0, centre - spread), min(1.0, centre + spread)
 
 
-def _share(successes: int, n: int, **extra) -> dict:
-    return {"share": successes / n if n else None, "n": n, "ci95": wilson_interval(successes, n), **extra}
+@dataclass(frozen=True)
+class Share:
+    """`successes` of `n`, its 95% Wilson interval, the rate expected by chance, and the
+    two-sided binomial p-value against it."""
+
+    successes: int
+    n: int
+    expected: float
+
+    @property
+    def share(self) -> float | None:
+        return self.successes / self.n if self.n else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson_interval(self.successes, self.n)
+
+    @property
+    def p_value(self) -> float | None:
+        if not self.n:
+            return None
+        return float(binomtest(self.successes, self.n, self.expected).pvalue)
+
+    def as_dict(self) -> dict:
+        return {
+            "successes": self.successes,
+            "n": self.n,
+            "share": self.share,
+            "ci": list(self.interval) if self.n else None,
+            "expected": self.expected,
+            "p_value": self.p_value,
+        }
 
 
-def position_bias(records: list[tuple[list, Tiers]]) -> dict:
-    """Of the rankings with a single winner, the share whose winner was displayed first, against 1/K."""
-    firsts = n = 0
-    chance = 0.0
-    for display_order, tiers in records:
-        if not tiers or len(tiers[0]) != 1 or not display_order:
+@dataclass(frozen=True)
+class PositionBias:
+    first: Share
+    # Winners by the position they were displayed at (0 = first), each against 1/K.
+    by_position: list[Share]
+
+
+def winner_position(tiers: Tiers, display_order: list[int]) -> int | None:
+    """Where the single winner was displayed (0 = first); None for a tie at the top or an unknown order."""
+    if not tiers or len(tiers[0]) != 1 or tiers[0][0] not in display_order:
+        return None
+    return display_order.index(tiers[0][0])
+
+
+def position_bias(records: Iterable[tuple[Tiers, list[int]]]) -> PositionBias:
+    """From (tiers, display_order) records: how often the winner was the candidate shown first.
+
+    Rankings with a tie at the top say nothing about one winner and are left out. The chance
+    rate is the mean of 1/K over the counted rankings.
+    """
+    counts: dict[int, int] = defaultdict(int)
+    n, chance, widest = 0, 0.0, 0
+    for tiers, display_order in records:
+        position = winner_position(tiers, display_order)
+        if position is None:
             continue
+        counts[position] += 1
         n += 1
-        firsts += tiers[0][0] == display_order[0]
         chance += 1 / len(display_order)
-    return _share(firsts, n, chance=chance / n if n else None)
+        widest = max(widest, len(display_order))
+    expected = chance / n if n else 0.0
+    by_position = [Share(counts[position], n, expected) for position in range(widest)]
+    return PositionBias(first=Share(counts[0], n, expected), by_position=by_position)
 
 
-def longer_won(tiers: Tiers, lengths: dict) -> tuple[int, int]:
-    """(pairs the longer candidate won, non-tied pairs of different lengths) in one ranking."""
-    position = {candidate: index for index, tier in enumerate(tiers) for candidate in tier}
-    won = total = 0
-    candidates = sorted(position, key=str)
-    for i, a in enumerate(candidates):
-        for b in candidates[i + 1 :]:
-            if position[a] == position[b] or lengths.get(a) == lengths.get(b):
-                continue
-            total += 1
-            winner = a if position[a] < position[b] else b
-            loser = b if winner == a else a
-            won += lengths[winner] > lengths[loser]
-    return won, total
+def longer_wins(tiers: Tiers, lengths: Mapping[int, int]) -> tuple[int, int]:
+    """(pairs the longer candidate won, non-tied pairs of candidates of different length)."""
+    won = pairs = 0
+    for upper, tier in enumerate(tiers):
+        for lower in tiers[upper + 1 :]:
+            for winner in tier:
+                for loser in lower:
+                    if lengths[winner] != lengths[loser]:
+                        pairs += 1
+                        won += lengths[winner] > lengths[loser]
+    return won, pairs
 
 
-def length_bias(records: list[tuple[Tiers, dict]]) -> dict:
-    """The share of non-tied pairs where the longer candidate won (0.5 is no bias)."""
-    won = total = 0
+def length_bias(records: Iterable[tuple[Tiers, Mapping[int, int]]]) -> Share:
+    """From (tiers, candidate lengths) records: the share of non-tied pairs the longer candidate won, against 1/2."""
+    won = pairs = 0
     for tiers, lengths in records:
-        w, t = longer_won(tiers, lengths)
-        won, total = won + w, total + t
-    return _share(won, total)
+        w, p = longer_wins(tiers, lengths)
+        won, pairs = won + w, pairs + p
+    return Share(won, pairs, 0.5)

@@ -1,18 +1,24 @@
-"""Consensus of several rankings of one comparison. Pure: tiers in, tiers out."""
+"""Consensus of several rankings of one comparison. Pure: tiers in, tiers (or scores) out.
+
+A ranking is a list of tiers of candidate ids, best first; a tier of several ids is a tie.
+Annotators may have seen only some candidates; an unseen candidate simply gets no votes.
+"""
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from itertools import combinations
 
+import numpy as np
+from scipy.optimize import minimize
+
+from rankings.agreement import average_ranks
+
 Tiers = list[list[int]]
+METHODS = ("ranked_pairs", "borda", "bradley_terry")
 
 
-def ranked_pairs(rankings: list[Tiers]) -> Tiers:
-    """Tideman's ranked pairs: lock majorities by margin, then winning votes, then candidate
-    index, skipping any that would make a cycle. Candidates no locked majority separates share
-    a tier."""
-    candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
-    if len(rankings) == 1:
-        return [list(tier) for tier in rankings[0]]
+def pairwise_wins(rankings: list[Tiers]) -> dict[tuple[int, int], int]:
+    """(a, b) → how many annotators put a strictly above b."""
     wins: dict[tuple[int, int], int] = defaultdict(int)
     for tiers in rankings:
         position = {candidate: index for index, tier in enumerate(tiers) for candidate in tier}
@@ -21,6 +27,21 @@ def ranked_pairs(rankings: list[Tiers]) -> Tiers:
                 wins[(a, b)] += 1
             elif position[b] < position[a]:
                 wins[(b, a)] += 1
+    return wins
+
+
+def ranked_pairs(rankings: list[Tiers]) -> Tiers:
+    """The consensus tiers of several rankings by Tideman's ranked pairs.
+
+    Majorities are locked by margin (descending), then winning votes (descending), then
+    candidate id, skipping any that would close a cycle. Candidates that no locked majority
+    separates share a tier, so `ranked_pairs([[[1], [2]], [[2], [1]]]) == [[1, 2]]`. One
+    ranking is its own consensus; no rankings give `[]`.
+    """
+    candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
+    if len(rankings) == 1:
+        return [list(tier) for tier in rankings[0]]
+    wins = pairwise_wins(rankings)
     majorities = [
         (wins[(a, b)] - wins[(b, a)], wins[(a, b)], a, b)
         for a in candidates
@@ -58,48 +79,106 @@ def _layers(candidates: list[int], beats: dict[int, set[int]]) -> Tiers:
     return tiers
 
 
-def ranked_pairs_order(rankings: list[Tiers]) -> list:
-    """The ranked-pairs consensus as one strict order: unseparated candidates by candidate index."""
-    return [candidate for tier in ranked_pairs(rankings) for candidate in tier]
-
-
-def borda(rankings: list[Tiers]) -> dict:
-    """Per annotator, each candidate scores the number it beats plus half the number it ties; summed."""
-    points: dict = defaultdict(float)
+def borda_points(rankings: list[Tiers]) -> dict[int, float]:
+    """Per annotator, each seen candidate scores the candidates it beats plus half those it ties with."""
+    points: dict[int, float] = defaultdict(float)
     for tiers in rankings:
-        seen = sum(len(tier) for tier in tiers)
-        position = 1
-        for tier in tiers:
-            for candidate in tier:
-                points[candidate] += seen - (position + (len(tier) - 1) / 2)
-            position += len(tier)
+        ranks = average_ranks(tiers)
+        for candidate, rank in ranks.items():
+            points[candidate] += len(ranks) - rank
     return dict(points)
 
 
-def strict_comparisons(rankings: list[Tiers], index: dict) -> list[tuple[int, int]]:
-    """(winner, loser) item indexes of every strict preference in every ranking; ties dropped."""
-    data = []
+def borda(rankings: list[Tiers]) -> Tiers:
+    """Consensus tiers by Borda points; equal points share a tier."""
+    return scores_to_tiers(borda_points(rankings))
+
+
+def strict_pairs(rankings: list[Tiers]) -> list[tuple[int, int]]:
+    """(winner, loser) for every strict preference of every ranking; ties are dropped."""
+    pairs = []
     for tiers in rankings:
-        position = {candidate: rank for rank, tier in enumerate(tiers) for candidate in tier}
-        for a, b in combinations(sorted(position), 2):
-            if position[a] < position[b]:
-                data.append((index[a], index[b]))
-            elif position[b] < position[a]:
-                data.append((index[b], index[a]))
-    return data
+        for upper, tier in enumerate(tiers):
+            for lower in tiers[upper + 1 :]:
+                pairs.extend((winner, loser) for winner in tier for loser in lower)
+    return pairs
 
 
-def bradley_terry(rankings: list[Tiers], *, alpha: float = 0.1) -> dict:
-    """Bradley–Terry strengths (log scale) by L2-regularised maximum likelihood.
+def bradley_terry(
+    outcomes: Mapping[tuple[int, int], float] | Iterable[tuple[int, int]],
+    *,
+    items: Iterable[int] = (),
+    alpha: float = 0.1,
+) -> dict[int, float]:
+    """Regularised Bradley-Terry strengths (log scale, centred by the penalty) of `items`.
 
-    The penalty keeps a candidate that never loses finite.
+    `outcomes` is a list of (winner, loser) or a mapping (winner, loser) → count. Minimises
+    Σ count·log(1 + exp(-(θ_w - θ_l))) + alpha·Σθ², the objective of `choix.opt_pairwise`;
+    counts instead of repeated tuples keep 100k rankings' battles to a small matrix. The
+    penalty (alpha > 0) keeps a candidate that never loses finite. Items with no outcome get 0.
     """
-    import choix
+    if alpha <= 0:
+        raise ValueError("alpha must be positive: an unbeaten item would have an infinite strength")
+    if not isinstance(outcomes, Mapping):
+        counted: dict[tuple[int, int], float] = defaultdict(float)
+        for pair in outcomes:
+            counted[pair] += 1
+        outcomes = counted
+    names = sorted(set(items) | {item for pair in outcomes for item in pair})
+    if not names:
+        return {}
+    index = {name: i for i, name in enumerate(names)}
+    winners = np.array([index[w] for w, _ in outcomes], dtype=np.intp)
+    losers = np.array([index[loser] for _, loser in outcomes], dtype=np.intp)
+    counts = np.array(list(outcomes.values()), dtype=np.float64)
+    n = len(names)
 
-    candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
-    index = {candidate: i for i, candidate in enumerate(candidates)}
-    data = strict_comparisons(rankings, index)
-    if not data:
-        return dict.fromkeys(candidates, 0.0)
-    params = choix.opt_pairwise(len(candidates), data, alpha=alpha)
-    return {candidate: float(params[i]) for candidate, i in index.items()}
+    def objective(theta: np.ndarray) -> float:
+        return float(counts @ np.logaddexp(0, -(theta[winners] - theta[losers])) + alpha * theta @ theta)
+
+    def gradient(theta: np.ndarray) -> np.ndarray:
+        pull = counts / (1 + np.exp(theta[winners] - theta[losers]))
+        return np.bincount(losers, pull, n) - np.bincount(winners, pull, n) + 2 * alpha * theta
+
+    def hessian(theta: np.ndarray) -> np.ndarray:
+        z = theta[winners] - theta[losers]
+        curvature = counts / (2 + np.exp(z) + np.exp(-z))
+        matrix = 2 * alpha * np.identity(n)
+        np.add.at(matrix, (winners, winners), curvature)
+        np.add.at(matrix, (losers, losers), curvature)
+        np.add.at(matrix, (winners, losers), -curvature)
+        np.add.at(matrix, (losers, winners), -curvature)
+        return matrix
+
+    result = minimize(objective, np.zeros(n), method="Newton-CG", jac=gradient, hess=hessian, options={"xtol": 1e-10})
+    return {name: float(value) for name, value in zip(names, result.x, strict=True)}
+
+
+def bradley_terry_scores(rankings: list[Tiers], *, alpha: float = 0.1) -> dict[int, float]:
+    """Bradley-Terry strengths of the candidates from every ranking's strict preferences."""
+    candidates = {candidate for tiers in rankings for tier in tiers for candidate in tier}
+    return bradley_terry(strict_pairs(rankings), items=candidates, alpha=alpha)
+
+
+def scores_to_tiers(scores: Mapping[int, float], *, tolerance: float = 1e-9) -> Tiers:
+    """Highest score first; scores within `tolerance` of the tier's first share it."""
+    tiers: Tiers = []
+    top = None
+    for candidate, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+        if top is not None and top - score <= tolerance:
+            tiers[-1].append(candidate)
+        else:
+            tiers.append([candidate])
+            top = score
+    return tiers
+
+
+def consensus(rankings: list[Tiers], *, method: str = "ranked_pairs") -> Tiers:
+    """The consensus tiers by `method`: ranked_pairs (the default), borda or bradley_terry."""
+    if method == "ranked_pairs":
+        return ranked_pairs(rankings)
+    if method == "borda":
+        return borda(rankings)
+    if method == "bradley_terry":
+        return scores_to_tiers(bradley_terry_scores(rankings), tolerance=1e-6)
+    raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")

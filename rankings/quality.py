@@ -1,143 +1,244 @@
-"""Trainer quality: scores per trainer and the trainers a lead should look at. Pure."""
+"""Per-trainer quality: agreement with the others, gold accuracy, speed, habits, and flags
+with reasons. Pure: plain records in, plain figures out.
+
+A trainer's agreement on a comparison is half-credit pairwise agreement with the reference:
+the lead's adjudication (or gold truth) where there is one, otherwise the ranked-pairs
+consensus of the *other* trainers' rankings (leave-one-out, so a trainer never agrees with
+themselves). Flags need a minimum number of comparisons and a one-sided bound beyond the
+threshold, so an honest trainer with a few unlucky comparisons is not flagged.
+"""
 
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from scipy.stats import binomtest
 
-from rankings.agreement import pair_relations
-from rankings.bias import longer_won, wilson_interval
+from rankings.agreement import pair_relations, relations_compare
+from rankings.bias import longer_wins
 from rankings.consensus import ranked_pairs
 
-MIN_COMPARISONS = 10
-# A strict random ranking agrees with another on about half the pairs: a trainer whose
-# agreement is surely below this floor is not following the task.
-AGREEMENT_FLOOR = 0.6
-GOLD_FLOOR = 0.6
-P_VALUE = 0.001
+Tiers = list[list[int]]
 
 
-@dataclass
-class Judged:
-    """One ranking as the quality scores see it."""
+@dataclass(frozen=True)
+class RankingRecord:
+    """One submitted ranking, as the statistics need it."""
 
-    trainer: str
-    comparison_id: int
-    tiers: list[list]
-    display_order: list = field(default_factory=list)
+    trainer: int
+    comparison: int
+    tiers: Tiers
+    display_order: list[int] = field(default_factory=list)
     duration_ms: int = 0
     flagged: bool = False
     matches_display_order: bool = False
-    lengths: dict = field(default_factory=dict)
-    gold_tiers: list[list] | None = None
+    # Candidate id → length in characters; empty when unknown.
+    lengths: Mapping[int, int] = field(default_factory=dict)
 
 
-def agreement_counts(tiers, reference) -> tuple[float, int]:
-    """(credit, pairs) of one ranking against a reference: a tie against a preference is half."""
-    mine, theirs = pair_relations(tiers), pair_relations(reference)
-    credit, pairs = 0.0, 0
-    for pair in mine.keys() & theirs.keys():
-        a, b = mine[pair], theirs[pair]
-        pairs += 1
-        credit += 1.0 if a == b else 0.5 if 0 in (a, b) else 0.0
-    return credit, pairs
+@dataclass(frozen=True)
+class Thresholds:
+    """When a trainer is flagged. Every test is one-sided at `z` and needs `min_comparisons`."""
+
+    min_comparisons: int = 20
+    z: float = 1.645  # one-sided 95%
+    # Per-comparison scores are correlated within a comparison; this floor on their standard
+    # deviation keeps a short, uniform run from looking more certain than it is.
+    min_sd: float = 0.1
+    agreement_floor: float = 0.65
+    min_gold: int = 5
+    gold_floor: float = 0.6
+    # Chance of submitting exactly the displayed order is 1/K!; the floor keeps K = 9 (1/362880)
+    # from turning two coincidences into a flag.
+    display_order_chance_floor: float = 0.05
+    display_order_p: float = 0.001
+    # Longer-wins share above the other trainers' by more than this.
+    length_margin: float = 0.15
 
 
-def trainer_scores(records: list[Judged], skips: dict[str, int] | None = None) -> dict[str, dict]:
-    """Per trainer: agreement with the consensus of the others (leave one out), gold accuracy,
-    counts, median time, skip and flag rates, and the habits that reveal inattention."""
-    skips = skips or {}
-    by_comparison = defaultdict(list)
-    for record in records:
-        by_comparison[record.comparison_id].append(record)
-    sums = defaultdict(lambda: defaultdict(float))
-    durations = defaultdict(list)
-    for comparison_records in by_comparison.values():
-        for record in comparison_records:
-            s = sums[record.trainer]
-            s["ranked"] += 1
-            s["flagged"] += record.flagged
-            s["kept_order"] += record.matches_display_order
-            durations[record.trainer].append(record.duration_ms)
-            if record.tiers and len(record.tiers[0]) == 1 and record.display_order:
-                s["single_winner"] += 1
-                s["chose_first"] += record.tiers[0][0] == record.display_order[0]
-                s["chance_first"] += 1 / len(record.display_order)
-            s["orderings"] += 1 / math.factorial(len(record.display_order)) if record.display_order else 0
-            won, total = longer_won(record.tiers, record.lengths)
-            s["longer_won"] += won
-            s["length_pairs"] += total
-            others = [other.tiers for other in comparison_records if other is not record]
-            if others:
-                credit, pairs = agreement_counts(record.tiers, ranked_pairs(others))
-                s["agreement_credit"] += credit
-                s["agreement_pairs"] += pairs
-            if record.gold_tiers:
-                credit, pairs = agreement_counts(record.tiers, record.gold_tiers)
-                s["gold_credit"] += credit
-                s["gold_pairs"] += pairs
-    scores = {}
-    for trainer, s in sums.items():
-        ranked = int(s["ranked"])
-        scores[trainer] = {
-            "ranked": ranked,
-            "agreement": s["agreement_credit"] / s["agreement_pairs"] if s["agreement_pairs"] else None,
-            "agreement_pairs": int(s["agreement_pairs"]),
-            "agreement_credit": s["agreement_credit"],
-            "gold_accuracy": s["gold_credit"] / s["gold_pairs"] if s["gold_pairs"] else None,
-            "gold_pairs": int(s["gold_pairs"]),
-            "gold_credit": s["gold_credit"],
-            "median_seconds": statistics.median(durations[trainer]) / 1000 if durations[trainer] else None,
-            "skip_rate": skips.get(trainer, 0) / (ranked + skips.get(trainer, 0)) if ranked else None,
-            "flag_rate": s["flagged"] / ranked,
-            "chose_first_rate": s["chose_first"] / s["single_winner"] if s["single_winner"] else None,
-            "chose_first": int(s["chose_first"]),
-            "single_winner": int(s["single_winner"]),
-            "chance_first": s["chance_first"] / s["single_winner"] if s["single_winner"] else None,
-            "kept_order_rate": s["kept_order"] / ranked,
-            "kept_order": int(s["kept_order"]),
-            "chance_kept_order": s["orderings"] / ranked,
-            "longer_won": int(s["longer_won"]),
-            "length_pairs": int(s["length_pairs"]),
-            "length_share": s["longer_won"] / s["length_pairs"] if s["length_pairs"] else None,
+@dataclass(frozen=True)
+class MeanBound:
+    """Mean of per-comparison scores with a one-sided bound either way."""
+
+    mean: float
+    n: int
+    lower: float
+    upper: float
+
+    @classmethod
+    def of(cls, values: list[float], *, thresholds: Thresholds) -> "MeanBound | None":
+        if not values:
+            return None
+        mean = sum(values) / len(values)
+        sd = max(statistics.pstdev(values) if len(values) > 1 else 0.0, thresholds.min_sd)
+        margin = thresholds.z * sd / math.sqrt(len(values))
+        return cls(mean=mean, n=len(values), lower=mean - margin, upper=mean + margin)
+
+
+@dataclass
+class TrainerQuality:
+    trainer: int
+    rankings: int = 0
+    skips: int = 0
+    agreement: MeanBound | None = None
+    gold: MeanBound | None = None
+    median_seconds: float | None = None
+    flag_rate: float | None = None
+    chose_first_rate: float | None = None
+    kept_order: int = 0
+    kept_order_chance: float | None = None
+    kept_order_p: float | None = None
+    longer_wins: MeanBound | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def skip_rate(self) -> float | None:
+        seen = self.rankings + self.skips
+        return self.skips / seen if seen else None
+
+    @property
+    def kept_order_rate(self) -> float | None:
+        return self.kept_order / self.rankings if self.rankings else None
+
+    @property
+    def score(self) -> float | None:
+        """The one number to sort trainers by: agreement with the leave-one-out consensus."""
+        return self.agreement.mean if self.agreement else None
+
+    def as_dict(self) -> dict:
+        def bound(value: MeanBound | None) -> dict | None:
+            return value and {"mean": value.mean, "n": value.n, "lower": value.lower, "upper": value.upper}
+
+        return {
+            "trainer": self.trainer,
+            "rankings": self.rankings,
+            "skips": self.skips,
+            "skip_rate": self.skip_rate,
+            "agreement": bound(self.agreement),
+            "gold": bound(self.gold),
+            "median_seconds": self.median_seconds,
+            "flag_rate": self.flag_rate,
+            "chose_first_rate": self.chose_first_rate,
+            "kept_order": self.kept_order,
+            "kept_order_rate": self.kept_order_rate,
+            "kept_order_chance": self.kept_order_chance,
+            "kept_order_p": self.kept_order_p,
+            "longer_wins": bound(self.longer_wins),
+            "reasons": self.reasons,
         }
-    return scores
 
 
-def flag_trainers(scores: dict[str, dict]) -> dict[str, list[str]]:
-    """The trainers whose habits are very unlikely by chance, each with the reasons."""
-    flags: dict[str, list[str]] = {}
-    for trainer, score in scores.items():
-        if score["ranked"] < MIN_COMPARISONS:
-            continue
-        reasons = []
-        interval = wilson_interval(round(score["agreement_credit"]), score["agreement_pairs"])
-        if interval and interval[1] < AGREEMENT_FLOOR:
-            reasons.append(f"agrees with the other trainers on only {score['agreement']:.0%} of pairs")
-        interval = wilson_interval(round(score["gold_credit"]), score["gold_pairs"])
-        if interval and interval[1] < GOLD_FLOOR:
-            reasons.append(f"matches the gold answers on only {score['gold_accuracy']:.0%} of pairs")
-        if _beyond_chance(score["kept_order"], score["ranked"], max(score["chance_kept_order"], 0.05)):
-            reasons.append(f"kept the displayed order in {score['kept_order_rate']:.0%} of comparisons")
-        if score["single_winner"] and _beyond_chance(
-            score["chose_first"], score["single_winner"], score["chance_first"] + 0.1
-        ):
-            reasons.append(f"chose the first candidate shown {score['chose_first_rate']:.0%} of the time")
-        others = [(s["longer_won"], s["length_pairs"]) for t, s in scores.items() if t != trainer]
-        won, total = sum(w for w, _ in others), sum(n for _, n in others)
-        if (
-            total
-            and score["length_pairs"]
-            and _beyond_chance(score["longer_won"], score["length_pairs"], min(0.95, won / total + 0.1))
-        ):
-            reasons.append(f"preferred the longer answer in {score['length_share']:.0%} of pairs")
-        if reasons:
-            flags[trainer] = reasons
-    return flags
+def trainer_quality(
+    records: Iterable[RankingRecord],
+    *,
+    references: Mapping[int, Tiers] | None = None,
+    gold: Mapping[int, Tiers] | None = None,
+    skips: Mapping[int, int] | None = None,
+    thresholds: Thresholds | None = None,
+) -> dict[int, TrainerQuality]:
+    """Quality figures and flags for every trainer in `records` (and every trainer with skips).
+
+    `references`: comparison → the lead's adjudicated tiers, which replace the leave-one-out
+    consensus. `gold`: comparison → the true tiers of gold comparisons. `skips`: trainer → skips.
+    """
+    thresholds = thresholds or Thresholds()
+    references, gold, skips = references or {}, gold or {}, skips or {}
+    by_comparison: dict[int, list[RankingRecord]] = defaultdict(list)
+    for record in records:
+        by_comparison[record.comparison].append(record)
+
+    agreement: dict[int, list[float]] = defaultdict(list)
+    gold_scores: dict[int, list[float]] = defaultdict(list)
+    longer: dict[int, list[float]] = defaultdict(list)
+    mine: dict[int, list[RankingRecord]] = defaultdict(list)
+    for comparison, group in by_comparison.items():
+        relations = [pair_relations(record.tiers) for record in group]
+        fixed = references.get(comparison) or gold.get(comparison)
+        fixed_relations = pair_relations(fixed) if fixed else None
+        truth = pair_relations(gold[comparison]) if comparison in gold else None
+        for index, record in enumerate(group):
+            mine[record.trainer].append(record)
+            reference = fixed_relations
+            if reference is None and len(group) > 1:
+                reference = pair_relations(ranked_pairs([other.tiers for other in group if other is not record]))
+            if (
+                reference is not None
+                and (score := relations_compare(relations[index], reference).rates()["half"]) is not None
+            ):
+                agreement[record.trainer].append(score)
+            if truth is not None and (score := relations_compare(relations[index], truth).rates()["half"]) is not None:
+                gold_scores[record.trainer].append(score)
+            if record.lengths:
+                won, pairs = longer_wins(record.tiers, record.lengths)
+                if pairs:
+                    longer[record.trainer].append(won / pairs)
+
+    longer_sum = sum(sum(shares) for shares in longer.values())
+    longer_n = sum(len(shares) for shares in longer.values())
+    results = {}
+    for trainer in mine.keys() | skips.keys():
+        own = mine.get(trainer, [])
+        quality = TrainerQuality(trainer=trainer, rankings=len(own), skips=skips.get(trainer, 0))
+        quality.agreement = MeanBound.of(agreement.get(trainer, []), thresholds=thresholds)
+        quality.gold = MeanBound.of(gold_scores.get(trainer, []), thresholds=thresholds)
+        quality.longer_wins = MeanBound.of(longer.get(trainer, []), thresholds=thresholds)
+        if own:
+            quality.median_seconds = statistics.median(record.duration_ms for record in own) / 1000
+            quality.flag_rate = sum(record.flagged for record in own) / len(own)
+            quality.kept_order = sum(record.matches_display_order for record in own)
+            shown = [record for record in own if record.display_order]
+            if shown:
+                quality.chose_first_rate = sum(r.display_order[0] in r.tiers[0] for r in shown) / len(shown)
+                quality.kept_order_chance = sum(1 / math.factorial(len(r.display_order)) for r in shown) / len(shown)
+        own_longer = longer.get(trainer, [])
+        others_n = longer_n - len(own_longer)
+        others_longer = (longer_sum - sum(own_longer)) / others_n if others_n else None
+        quality.reasons = _reasons(quality, others_longer=others_longer, thresholds=thresholds)
+        results[trainer] = quality
+    return results
 
 
-def _beyond_chance(successes: int, n: int, rate: float) -> bool:
-    """Far more successes than `rate` allows (one-sided binomial test)."""
-    return n > 0 and binomtest(successes, n, rate, alternative="greater").pvalue < P_VALUE
+def _reasons(quality: TrainerQuality, *, others_longer: float | None, thresholds: Thresholds) -> list[str]:
+    reasons = []
+    enough = quality.rankings >= thresholds.min_comparisons
+    agreement = quality.agreement
+    if (
+        enough
+        and agreement
+        and agreement.n >= thresholds.min_comparisons
+        and agreement.upper < thresholds.agreement_floor
+    ):
+        reasons.append(
+            f"Low agreement: {agreement.mean:.0%} with the other trainers' consensus over {agreement.n} "
+            f"comparisons (at most {agreement.upper:.0%}), below {thresholds.agreement_floor:.0%}."
+        )
+    gold = quality.gold
+    if gold and gold.n >= thresholds.min_gold and gold.upper < thresholds.gold_floor:
+        reasons.append(
+            f"Low gold accuracy: {gold.mean:.0%} over {gold.n} gold comparisons "
+            f"(at most {gold.upper:.0%}), below {thresholds.gold_floor:.0%}."
+        )
+    if enough and quality.kept_order_chance is not None:
+        chance = max(quality.kept_order_chance, thresholds.display_order_chance_floor)
+        p = binomtest(quality.kept_order, quality.rankings, chance, alternative="greater").pvalue
+        quality.kept_order_p = float(p)
+        if p < thresholds.display_order_p:
+            reasons.append(
+                f"Keeps the displayed order: {quality.kept_order} of {quality.rankings} rankings submitted "
+                f"exactly as shown, where chance is at most {chance:.0%} (p = {p:.1g})."
+            )
+    longer = quality.longer_wins
+    if (
+        enough
+        and longer
+        and longer.n >= thresholds.min_comparisons
+        and others_longer is not None
+        and longer.lower > others_longer + thresholds.length_margin
+    ):
+        reasons.append(
+            f"Prefers longer answers: the longer candidate won {longer.mean:.0%} of their pairs "
+            f"(at least {longer.lower:.0%}), against {others_longer:.0%} for the other trainers."
+        )
+    return reasons

@@ -1,173 +1,301 @@
 """A project's statistics, computed from the database in one pass and cached in ProjectStats.
 
 The dashboard reads only the cached result, so it answers at once whatever the number of
-rankings; the computation runs in the background (beat, and after submissions).
+rankings. The computation runs in the background (rankings/tasks.py): by beat for projects
+with rankings newer than their stats, and after every N submissions.
 """
 
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import timedelta
 
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Count
+from django.db.models.functions import Length
 from django.utils import timezone
 
-from labeler.models import Assignment, Candidate, Project
-from rankings.agreement import comparison_agreement, krippendorff_alpha_of_comparisons
-from rankings.bias import length_bias, longer_won, position_bias, wilson_interval
+from labeler.models import Assignment, Candidate, Comparison, ModelEndpoint, Project
+from rankings.agreement import (
+    PairCounts,
+    kendall_w,
+    krippendorff_alpha,
+    pair_relations,
+    pair_value_counts,
+    relations_compare,
+)
+from rankings.bias import Share, length_bias, longer_wins, position_bias
 from rankings.consensus import bradley_terry
 from rankings.models import Adjudication, ProjectStats, Ranking
-from rankings.quality import Judged, flag_trainers, trainer_scores
+from rankings.quality import RankingRecord, Thresholds, trainer_quality
 
 DISAGREEMENT_QUEUE = 25
-ALPHA_SAMPLE = 2000
+PROMPT_EXCERPT_CHARS = 240
+CHUNK = 5000
 
 
-def project_stats_compute(*, project: Project) -> ProjectStats:
-    """Compute every figure of the project and store it; returns the stored stats."""
-    lengths: dict[int, dict[int, int]] = defaultdict(dict)
-    endpoint_of: dict[int, str] = {}
-    for candidate_id, comparison_id, text_length, endpoint in (
-        Candidate.objects.filter(comparison__project=project)
-        .values_list("id", "comparison_id", "text", "endpoint__name")
-        .iterator(chunk_size=5000)
-    ):
-        lengths[comparison_id][candidate_id] = len(text_length)
-        endpoint_of[candidate_id] = endpoint or "imported"
-    gold = dict(
-        Adjudication.objects.filter(comparison__project=project, comparison__is_gold=True).values_list(
-            "comparison_id", "tiers"
+def project_stats_refresh(*, project_id: int) -> ProjectStats:
+    """Compute every figure of the project and store it in its ProjectStats."""
+    project = Project.objects.get(id=project_id)
+    data = project_stats_compute(project=project)
+    with transaction.atomic():
+        stats, _ = ProjectStats.objects.update_or_create(
+            project=project,
+            defaults={"data": data, "rankings_count": data["rankings"], "computed_at": timezone.now()},
         )
-    )
-    rankings = list(
-        Ranking.objects.filter(comparison__project=project)
-        .values_list(
-            "comparison_id", "trainer__username", "tiers", "display_order", "duration_ms", "flags",
-            "matches_display_order", "submitted_at",
-        )
-        .order_by("submitted_at")
-        .iterator(chunk_size=5000)
-    )  # fmt: skip
-    records, by_comparison, flag_counts, weeks = [], defaultdict(list), defaultdict(int), defaultdict(list)
-    for comparison_id, trainer, tiers, display_order, duration_ms, flags, matches, submitted_at in rankings:
-        records.append(
-            Judged(
-                trainer=trainer,
-                comparison_id=comparison_id,
-                tiers=tiers,
-                display_order=display_order,
-                duration_ms=duration_ms,
-                flagged=any(flags.values()),
-                matches_display_order=matches,
-                lengths=lengths[comparison_id],
-                gold_tiers=gold.get(comparison_id),
-            )
-        )
-        by_comparison[comparison_id].append(tiers)
-        for keys in flags.values():
-            for key in keys:
-                flag_counts[key] += 1
-        week = (submitted_at - timedelta(days=submitted_at.weekday())).date().isoformat()
-        weeks[week].append(comparison_id)
-    agreement_of = {
-        comparison_id: value
-        for comparison_id, tiers in by_comparison.items()
-        if (value := comparison_agreement(tiers)) is not None
-    }
-    skips = dict(
-        Assignment.objects.filter(comparison__project=project, status=Assignment.Status.SKIPPED)
-        .values_list("trainer__username")
-        .annotate(n=Count("id"))
-    )
-    scores = trainer_scores(records, skips)
-    flagged = flag_trainers(scores)
-    per_trainer_length = defaultdict(lambda: [0, 0])
-    for record in records:
-        won, total = longer_won(record.tiers, record.lengths)
-        per_trainer_length[record.trainer][0] += won
-        per_trainer_length[record.trainer][1] += total
-    for trainer, score in scores.items():
-        won, total = per_trainer_length[trainer]
-        score["length_ci95"] = wilson_interval(won, total)
-        score["flags"] = flagged.get(trainer, [])
-    data = {
-        "rankings": len(records),
-        "comparisons_ranked": len(by_comparison),
-        "agreement": _mean(agreement_of.values()),
-        "agreement_comparisons": len(agreement_of),
-        "krippendorff_alpha": _alpha_sample(by_comparison),
-        "agreement_by_week": [
-            {
-                "week": week,
-                "agreement": _mean(agreement_of[c] for c in set(ids) if c in agreement_of),
-                "rankings": len(ids),
-            }
-            for week, ids in sorted(weeks.items())
-        ],
-        "position_bias": position_bias([(r.display_order, r.tiers) for r in records]),
-        "length_bias": length_bias([(r.tiers, r.lengths) for r in records]),
-        "flag_counts": dict(sorted(flag_counts.items(), key=lambda item: -item[1])),
-        "trainers": scores,
-        "flagged_trainers": flagged,
-        "endpoints": _arena(records, endpoint_of),
-        "disagreements": [
-            {"comparison_id": comparison_id, "agreement": value}
-            for comparison_id, value in sorted(agreement_of.items(), key=lambda item: (item[1], item[0]))[
-                :DISAGREEMENT_QUEUE
-            ]
-        ],
-    }
-    stats, _ = ProjectStats.objects.update_or_create(
-        project=project, defaults={"data": data, "rankings_count": len(records), "computed_at": timezone.now()}
-    )
     return stats
 
 
-def _mean(values) -> float | None:
-    values = list(values)
-    return sum(values) / len(values) if values else None
+def project_stats_compute(*, project: Project) -> dict:
+    """Every statistic of the project as plain JSON-ready data (see the dashboard for what each means)."""
+    lengths, endpoint_of = _candidates(project)
+    adjudicated = {}
+    gold = {}
+    for comparison_id, tiers, is_gold in Adjudication.objects.filter(comparison__project=project).values_list(
+        "comparison_id", "tiers", "comparison__is_gold"
+    ):
+        adjudicated[comparison_id] = tiers
+        if is_gold:
+            gold[comparison_id] = tiers
+
+    records: list[RankingRecord] = []
+    by_comparison: dict[int, list[RankingRecord]] = defaultdict(list)
+    last_submitted: dict[int, object] = {}
+    flag_counts: dict[str, int] = defaultdict(int)
+    flagged_rankings = none_acceptable = 0
+    rankings = (
+        Ranking.objects.filter(comparison__project=project)
+        .order_by("id")
+        .values_list(
+            "comparison_id", "trainer_id", "tiers", "display_order", "duration_ms", "flags",
+            "matches_display_order", "none_acceptable", "submitted_at",
+        )
+    )  # fmt: skip
+    for (
+        comparison_id,
+        trainer_id,
+        tiers,
+        display_order,
+        duration_ms,
+        flags,
+        matches,
+        none,
+        submitted,
+    ) in rankings.iterator(chunk_size=CHUNK):
+        record = RankingRecord(
+            trainer=trainer_id,
+            comparison=comparison_id,
+            tiers=tiers,
+            display_order=display_order,
+            duration_ms=duration_ms,
+            flagged=any(flags.values()),
+            matches_display_order=matches,
+            lengths=lengths.get(comparison_id, {}),
+        )
+        records.append(record)
+        by_comparison[comparison_id].append(record)
+        last_submitted[comparison_id] = max(submitted, last_submitted.get(comparison_id, submitted))
+        flagged_rankings += record.flagged
+        none_acceptable += none
+        for keys in flags.values():
+            for key in keys:
+                flag_counts[key] += 1
+
+    agreement, by_week, per_comparison = _agreement(by_comparison, last_submitted)
+    skips = dict(
+        Assignment.objects.filter(comparison__project=project, status=Assignment.Status.SKIPPED)
+        .values_list("trainer_id")
+        .annotate(n=Count("id"))
+    )
+    thresholds = Thresholds()
+    qualities = trainer_quality(records, references=adjudicated, gold=gold, skips=skips, thresholds=thresholds)
+    usernames = dict(get_user_model().objects.filter(id__in=qualities.keys()).values_list("id", "username"))
+    trainer_length = _length_by_trainer(records)
+    trainers = [
+        {
+            "username": usernames.get(trainer_id, f"#{trainer_id}"),
+            **quality.as_dict(),
+            "length": trainer_length.get(trainer_id),
+        }
+        for trainer_id, quality in qualities.items()
+    ]
+    trainers.sort(key=lambda row: (row["agreement"] is None, -(row["agreement"] or {}).get("mean", 0), row["username"]))
+
+    position = position_bias((record.tiers, record.display_order) for record in records)
+    taxonomy = {flag["key"]: flag["label"] for flag in project.flag_taxonomy}
+    return {
+        "version": 1,
+        "rankings": len(records),
+        "comparisons_ranked": len(by_comparison),
+        "trainers_count": len(qualities),
+        "agreement": agreement,
+        "agreement_by_week": by_week,
+        "position_bias": {
+            "first": position.first.as_dict(),
+            "by_position": [share.as_dict() for share in position.by_position],
+        },
+        "length_bias": length_bias((record.tiers, record.lengths) for record in records if record.lengths).as_dict(),
+        "flag_counts": [
+            {"key": key, "label": taxonomy.get(key, key), "count": count}
+            for key, count in sorted(flag_counts.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "flagged_rankings": flagged_rankings,
+        "none_acceptable": none_acceptable,
+        "trainers": trainers,
+        "flagged_trainers": [
+            {"trainer": row["trainer"], "username": row["username"], "reasons": row["reasons"]}
+            for row in trainers
+            if row["reasons"]
+        ],
+        "thresholds": asdict(thresholds),
+        "arena": _arena(records, endpoint_of),
+        "disagreements": _disagreements(per_comparison, adjudicated, by_comparison),
+        "adjudicated": len(adjudicated),
+        "gold": {
+            "comparisons": Comparison.objects.filter(project=project, is_gold=True).count(),
+            "with_truth": len(gold),
+            "rankings": sum(len(by_comparison.get(comparison_id, [])) for comparison_id in gold),
+        },
+    }
 
 
-def _alpha_sample(by_comparison: dict[int, list]) -> float | None:
-    """Krippendorff's α over the candidate pairs of the latest comparisons with several rankings."""
-    multi = [tiers for tiers in by_comparison.values() if len(tiers) > 1][-ALPHA_SAMPLE:]
-    return krippendorff_alpha_of_comparisons(multi) if multi else None
+def _candidates(project: Project) -> tuple[dict[int, dict[int, int]], dict[int, str]]:
+    """Length (characters) of every candidate by comparison, and the label of its source for the arena."""
+    endpoints = dict(ModelEndpoint.objects.filter(project=project).values_list("id", "name"))
+    lengths: dict[int, dict[int, int]] = defaultdict(dict)
+    endpoint_of = {}
+    for candidate_id, comparison_id, length, endpoint_id, model_name, source in (
+        Candidate.objects.filter(comparison__project=project)
+        .annotate(length=Length("text"))
+        .values_list("id", "comparison_id", "length", "endpoint_id", "model_name", "source")
+        .iterator(chunk_size=CHUNK)
+    ):
+        lengths[comparison_id][candidate_id] = length
+        endpoint_of[candidate_id] = endpoints.get(endpoint_id) or model_name or source
+    return lengths, endpoint_of
 
 
-def _arena(records: list[Judged], endpoint_of: dict[int, str]) -> list[dict]:
-    """Win rates and Bradley–Terry strengths of the endpoints, from cross-endpoint pairs."""
-    wins, games, duels = defaultdict(float), defaultdict(int), []
+def _agreement(
+    by_comparison: dict[int, list[RankingRecord]], last_submitted: dict
+) -> tuple[dict, list[dict], dict[int, float | None]]:
+    """Project-wide agreement, per week (of each comparison's last ranking), and per comparison."""
+    total = PairCounts()
+    weeks: dict[str, PairCounts] = defaultdict(PairCounts)
+    week_comparisons: dict[str, int] = defaultdict(int)
+    per_comparison: dict[int, float | None] = {}
+    taus, ws, value_counts = [], [], []
+    for comparison_id, group in by_comparison.items():
+        if len(group) < 2:
+            continue
+        relations = [pair_relations(record.tiers) for record in group]
+        counts = PairCounts()
+        for i in range(len(relations)):
+            for j in range(i + 1, len(relations)):
+                pair = relations_compare(relations[i], relations[j])
+                counts += pair
+                if (tau := pair.tau_b) is not None:
+                    taus.append(tau)
+        per_comparison[comparison_id] = counts.rates()["exact"]
+        total += counts
+        submitted = last_submitted[comparison_id]
+        week = (submitted - timedelta(days=submitted.weekday())).date().isoformat()
+        weeks[week] += counts
+        week_comparisons[week] += 1
+        tiers = [record.tiers for record in group]
+        if (w := kendall_w(tiers)) is not None:
+            ws.append(w.w)
+        value_counts.append(pair_value_counts(tiers, relations=relations))
+    stacked = np.vstack(value_counts) if value_counts else np.zeros((0, 3))
+    agreement = {
+        **total.rates(),
+        "comparisons": len(per_comparison),
+        "pairs": total.judged,
+        # τ-b over every pair of annotators of every comparison; W over the comparisons.
+        "tau_b": sum(taus) / len(taus) if taus else None,
+        "kendall_w": sum(ws) / len(ws) if ws else None,
+        "krippendorff_alpha": krippendorff_alpha(value_counts=stacked),
+    }
+    by_week = [{"week": week, **weeks[week].rates(), "comparisons": week_comparisons[week]} for week in sorted(weeks)]
+    return agreement, by_week, per_comparison
+
+
+def _length_by_trainer(records: list[RankingRecord]) -> dict[int, dict]:
+    """Each trainer's pooled longer-wins share with its Wilson interval, against 1/2."""
+    won: dict[int, int] = defaultdict(int)
+    pairs: dict[int, int] = defaultdict(int)
     for record in records:
-        position = {candidate: index for index, tier in enumerate(record.tiers) for candidate in tier}
-        items = sorted(position)
-        for i, a in enumerate(items):
-            for b in items[i + 1 :]:
-                ea, eb = endpoint_of.get(a), endpoint_of.get(b)
-                if ea is None or eb is None or ea == eb:
-                    continue
-                games[ea] += 1
-                games[eb] += 1
-                if position[a] == position[b]:
-                    wins[ea] += 0.5
-                    wins[eb] += 0.5
-                    continue
-                winner, loser = (ea, eb) if position[a] < position[b] else (eb, ea)
-                wins[winner] += 1
-                duels.append([[winner], [loser]])
-    if not games:
+        if record.lengths:
+            w, p = longer_wins(record.tiers, record.lengths)
+            won[record.trainer] += w
+            pairs[record.trainer] += p
+    return {trainer: Share(won[trainer], pairs[trainer], 0.5).as_dict() for trainer in pairs}
+
+
+def _arena(records: list[RankingRecord], endpoint_of: dict[int, str]) -> list[dict]:
+    """Win rates and Bradley-Terry strengths of the candidates' sources, from pairs across sources."""
+    wins: dict[tuple[str, str], int] = defaultdict(int)
+    ties: dict[str, int] = defaultdict(int)
+    candidates: dict[str, int] = defaultdict(int)
+    for record in records:
+        for index, tier in enumerate(record.tiers):
+            for a in tier:
+                source_a = endpoint_of.get(a)
+                candidates[source_a] += 1
+                for b in tier:
+                    if a < b and source_a != (source_b := endpoint_of.get(b)):
+                        ties[source_a] += 1
+                        ties[source_b] += 1
+                for lower in record.tiers[index + 1 :]:
+                    for b in lower:
+                        if source_a != (source_b := endpoint_of.get(b)):
+                            wins[(source_a, source_b)] += 1
+    sources = sorted(name for name in candidates if name is not None)
+    if len(sources) < 2:
         return []
-    strengths = bradley_terry(duels) if duels else {}
-    return sorted(
-        (
+    strengths = bradley_terry({pair: count for pair, count in wins.items() if None not in pair}, items=sources)
+    rows = []
+    for name in sources:
+        won = sum(count for (winner, _), count in wins.items() if winner == name)
+        lost = sum(count for (_, loser), count in wins.items() if loser == name)
+        battles = won + lost + ties[name]
+        rows.append(
             {
-                "endpoint": name,
-                "games": games[name],
-                "win_rate": wins[name] / games[name],
+                "source": name,
+                "candidates_ranked": candidates[name],
+                "battles": battles,
+                "wins": won,
+                "losses": lost,
+                "ties": ties[name],
+                "win_rate": (won + ties[name] / 2) / battles if battles else None,
                 "bt": strengths.get(name, 0.0),
             }
-            for name in games
-        ),
-        key=lambda row: -row["bt"],
+        )
+    return sorted(rows, key=lambda row: -row["bt"])
+
+
+def _disagreements(
+    per_comparison: dict[int, float | None],
+    adjudicated: dict[int, list],
+    by_comparison: dict[int, list[RankingRecord]],
+) -> list[dict]:
+    """The comparisons with the lowest agreement that no lead has ruled on yet, with a prompt excerpt."""
+    open_ = sorted(
+        (value, comparison_id)
+        for comparison_id, value in per_comparison.items()
+        if value is not None and comparison_id not in adjudicated
+    )[:DISAGREEMENT_QUEUE]
+    prompts = dict(
+        Comparison.objects.filter(id__in=[comparison_id for _, comparison_id in open_]).values_list(
+            "id", "prompt_message__content"
+        )
     )
-
-
-def stats_for_dashboard(*, project: Project) -> ProjectStats | None:
-    return ProjectStats.objects.filter(project=project).first()
+    return [
+        {
+            "comparison": comparison_id,
+            "agreement": value,
+            "rankings": len(by_comparison[comparison_id]),
+            "prompt": (prompts.get(comparison_id) or "")[:PROMPT_EXCERPT_CHARS],
+        }
+        for value, comparison_id in open_
+    ]

@@ -1,0 +1,236 @@
+"""Recomputing every statistic of a project with 100,000 rankings, and serving its dashboard.
+
+A fresh PostgreSQL database (`ranklab_bench_stats`, dropped and migrated here) gets one project:
+33,334 comparisons of K=4 candidates from two endpoints, three rankings each (100,002 rankings
+by 30 trainers of different care, ties included), 3% gold comparisons with the lead's ruling,
+some skips and flags, all bulk-inserted. Then `project_stats_refresh` runs (the whole
+computation the background task does), and the lead's dashboard is requested 20 times.
+Prints one JSON line: the recompute seconds, rankings per second, the dashboard's median and
+worst response time, and its query count.
+
+    .venv/bin/python bench/stats.py [--rankings 100000]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+import urllib.parse
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The bench folder itself must not be on the path: bench/queue.py would shadow `queue`.
+sys.path[0] = str(ROOT)
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_stats"
+K, PER_COMPARISON, TRAINERS, BATCH = 4, 3, 30, 5000
+
+
+def fresh_database(database_url: str) -> None:
+    import psycopg
+
+    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
+    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0")
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+
+
+def populate(rankings: int, seed: int = 1):
+    """The project, bulk-inserted; returns (project, lead)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from labeler.models import (
+        Assignment,
+        Candidate,
+        Comparison,
+        Conversation,
+        Membership,
+        Message,
+        ModelEndpoint,
+        Project,
+    )
+    from rankings.models import Adjudication, Ranking
+
+    rng = random.Random(seed)
+    User = get_user_model()
+    lead = User.objects.create_user("lead")
+    project = Project.objects.create(name="Bench", slug="bench", k=K, overlap=PER_COMPARISON)
+    Membership.objects.create(user=lead, project=project, role=Membership.Role.LEAD)
+    trainers = User.objects.bulk_create([User(username=f"trainer{i:02d}") for i in range(TRAINERS)])
+    Membership.objects.bulk_create(
+        [Membership(user=t, project=project, role=Membership.Role.TRAINER) for t in trainers]
+    )
+    noise = {t.id: 0.1 + 1.2 * i / TRAINERS for i, t in enumerate(trainers)}
+    endpoints = [
+        ModelEndpoint.objects.create(project=project, name=name, base_url="http://127.0.0.1:1/v1", model=name, share=2)
+        for name in ("policy-a", "policy-b")
+    ]
+    comparisons = -(-rankings // PER_COMPARISON)
+    start = timezone.now() - timedelta(weeks=8)
+    flag_keys = [flag["key"] for flag in project.flag_taxonomy]
+    for offset in range(0, comparisons, BATCH):
+        size = min(BATCH, comparisons - offset)
+        conversations = Conversation.objects.bulk_create(
+            [Conversation(project=project, external_id=f"c{offset + i}") for i in range(size)]
+        )
+        messages = Message.objects.bulk_create(
+            [Message(conversation=c, role="user", content=f"Question {c.external_id}?") for c in conversations]
+        )
+        batch = Comparison.objects.bulk_create(
+            [
+                Comparison(
+                    project=project, conversation=c, prompt_message=m, status=Comparison.Status.COMPLETE,
+                    rankings_count=PER_COMPARISON, is_gold=rng.random() < 0.03,
+                )
+                for c, m in zip(conversations, messages, strict=True)
+            ]
+        )  # fmt: skip
+        candidates, quality = [], {}
+        for comparison in batch:
+            for index in range(K):
+                words = max(5, int(rng.lognormvariate(4, 0.6)))
+                text = " ".join(["word"] * words) + f" {comparison.id}-{index}"
+                candidates.append(
+                    Candidate(
+                        comparison=comparison, sample_index=index, text=text, endpoint=endpoints[index % 2],
+                        model_name=endpoints[index % 2].model, content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                    )
+                )  # fmt: skip
+        candidates = Candidate.objects.bulk_create(candidates)
+        by_comparison: dict[int, list] = {}
+        for candidate in candidates:
+            by_comparison.setdefault(candidate.comparison_id, []).append(candidate.id)
+            quality[candidate.id] = rng.gauss(0.3 if candidate.sample_index % 2 == 0 else 0, 1)
+        assignments, ranking_rows, adjudications = [], [], []
+        for comparison in batch:
+            ids = by_comparison[comparison.id]
+            when = start + timedelta(seconds=rng.randint(0, 8 * 7 * 86400))
+            for trainer in rng.sample(trainers, PER_COMPARISON):
+                shown = rng.sample(ids, K)
+                seen = sorted(ids, key=lambda c: -(quality[c] + rng.gauss(0, noise[trainer.id])))
+                tiers = [[seen[0]], [seen[1], seen[2]], [seen[3]]] if rng.random() < 0.2 else [[c] for c in seen]
+                flags = {str(seen[-1]): [rng.choice(flag_keys)]} if rng.random() < 0.1 else {}
+                matches = [t[0] for t in tiers] == shown and len(tiers) == K
+                assignments.append(
+                    Assignment(
+                        comparison=comparison, trainer=trainer, status=Assignment.Status.SUBMITTED,
+                        display_order=shown, expires_at=when, finished_at=when,
+                    )
+                )  # fmt: skip
+                ranking_rows.append(
+                    Ranking(
+                        comparison=comparison, trainer=trainer, tiers=tiers, flags=flags, display_order=shown,
+                        matches_display_order=matches, confirmed_display_order=matches,
+                        duration_ms=int(rng.lognormvariate(10.5, 0.5)), submitted_at=when,
+                    )
+                )  # fmt: skip
+            if rng.random() < 0.05:
+                skipper = rng.choice(trainers)
+                assignments.append(
+                    Assignment(
+                        comparison=comparison, trainer=skipper, status=Assignment.Status.SKIPPED,
+                        skip_reason="Cannot judge", display_order=ids, expires_at=when, finished_at=when,
+                    )
+                )  # fmt: skip
+            if comparison.is_gold:
+                truth = sorted(ids, key=lambda c: -quality[c])
+                adjudications.append(Adjudication(comparison=comparison, lead=lead, tiers=[[c] for c in truth]))
+        created = Assignment.objects.bulk_create(assignments)
+        submitted = iter(a for a in created if a.status == Assignment.Status.SUBMITTED)
+        for ranking in ranking_rows:
+            ranking.assignment = next(submitted)
+        Ranking.objects.bulk_create(ranking_rows)
+        Adjudication.objects.bulk_create(adjudications)
+    # auto_now_add ignores the value given: spread the submissions over eight weeks after all.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE rankings_ranking r SET submitted_at = a.finished_at FROM labeler_assignment a "
+            "WHERE a.id = r.assignment_id"
+        )
+        cursor.execute("ANALYZE")
+    return project, lead
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rankings", type=int, default=100_000)
+    parser.add_argument("--database-url", default=DEFAULT_DB)
+    args = parser.parse_args()
+    fresh_database(args.database_url)
+    started = time.perf_counter()
+    project, lead = populate(args.rankings)
+    setup_seconds = time.perf_counter() - started
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from rankings.models import Ranking
+    from rankings.stats import project_stats_refresh
+
+    rankings = Ranking.objects.filter(comparison__project=project).count()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        stats = project_stats_refresh(project_id=project.id)
+    recompute = time.perf_counter() - started
+    recompute_queries = len(queries)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    data = stats.data
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(lead)
+    url = reverse("project_dashboard", args=[project.slug])
+    client.get(url)  # templates compiled, connection warm
+    times = []
+    for _ in range(20):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as page_queries:
+            response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    print(
+        json.dumps(
+            {
+                "benchmark": "stats",
+                "rankings": rankings,
+                "comparisons": data["comparisons_ranked"],
+                "trainers": data["trainers_count"],
+                "setup_seconds": round(setup_seconds, 1),
+                "recompute_seconds": round(recompute, 2),
+                "rankings_per_second": round(rankings / recompute),
+                "recompute_queries": recompute_queries,
+                "recompute_peak_rss_growth_mb": round((rss_after - rss_before) / 1024, 1),
+                "stats_json_kb": round(len(json.dumps(data)) / 1024, 1),
+                "dashboard_ms_median": round(statistics.median(times), 1),
+                "dashboard_ms_max": round(max(times), 1),
+                "dashboard_queries": len(page_queries),
+                "dashboard_kb": round(len(response.content) / 1024, 1),
+                "agreement_exact": round(data["agreement"]["exact"], 4),
+                "krippendorff_alpha": round(data["agreement"]["krippendorff_alpha"], 4),
+                "flagged_trainers": len(data["flagged_trainers"]),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
