@@ -29,13 +29,14 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from scipy.stats import spearmanr
 
-from rankings.quality import RankingRecord, trainer_quality
+from rankings.quality import RankingRecord, flag_trainers, trainer_quality
 
 K, COMPARISONS, PER_COMPARISON, HONEST = 4, 2000, 3, 17
 GOLD_SHARE = 0.05
 BAD = ("random_clicker", "keeps_displayed_order", "prefers_longest")
-# Checkpoints: every 10 comparisons while the bad trainers are young, then every 100.
-DENSE_UNTIL, DENSE_STEP, SPARSE_STEP = 800, 10, 100
+# Checkpoints (project comparisons): every 5 while the bad trainers are young (under one of their
+# own per checkpoint), then every 100.
+DENSE_UNTIL, DENSE_STEP, SPARSE_STEP = 800, 5, 100
 
 
 def noise_levels() -> dict[str, float]:
@@ -101,15 +102,14 @@ def run(seed: int) -> dict:
         while end < len(records) and records[end].comparison < checkpoint:
             end += 1
         qualities = trainer_quality(records[:end], gold=gold)
-        for trainer, quality in qualities.items():
+        for trainer, reasons in flag_trainers(qualities, K).items():
             name = names[trainer]
-            if not quality.reasons:
-                continue
             if name in BAD and flagged_after[name] is None:
-                flagged_after[name] = {"own_comparisons": quality.rankings, "reasons": quality.reasons}
+                flagged_after[name] = {"own_comparisons": qualities[trainer].rankings, "reasons": reasons}
             elif name not in BAD:
-                honest_ever_flagged.setdefault(name, quality.rankings)
+                honest_ever_flagged.setdefault(name, qualities[trainer].rankings)
     final = trainer_quality(records, gold=gold)
+    final_flags = flag_trainers(final, K)
     honest = [names.index(name) for name in noise]
     rho = spearmanr([noise[names[t]] for t in honest], [1 - final[t].score for t in honest]).statistic
     return {
@@ -122,7 +122,7 @@ def run(seed: int) -> dict:
         },
         "flag_reasons": {name: value and value["reasons"] for name, value in flagged_after.items()},
         "honest_ever_flagged": honest_ever_flagged,
-        "honest_flagged_at_end": sorted(names[t] for t in honest if final[t].reasons),
+        "honest_flagged_at_end": sorted(names[t] for t in honest if t in final_flags),
         "honest_agreement_range": [
             round(min(final[t].score for t in honest), 4),
             round(max(final[t].score for t in honest), 4),

@@ -7,11 +7,12 @@ both (or all) annotators judged. The definitions follow `rankings/tests/data/agr
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import krippendorff
 import numpy as np
+from scipy.stats import chi2 as chi2_distribution
 
 Tiers = list[list[int]]
 Relations = dict[tuple[int, int], int]
@@ -155,9 +156,17 @@ kendall_tau_b_mean = mean_kendall_tau_b
 
 @dataclass(frozen=True)
 class KendallW:
+    """Tie-corrected W and its ingredients; `chi2` is Friedman's statistic m(n-1)W on n-1 df."""
+
     w: float
     candidates: list[int]
     annotators: int
+    rank_sums: dict = field(default_factory=dict)
+    s: float = 0.0
+    tie_term: int = 0
+    w_uncorrected: float = 0.0
+    chi2: float = 0.0
+    p_value: float = 1.0
 
 
 def kendall_w(rankings: list[Tiers]) -> KendallW | None:
@@ -184,7 +193,19 @@ def kendall_w(rankings: list[Tiers]) -> KendallW | None:
     denominator = m * m * (n**3 - n) - m * tie_term
     if denominator <= 0:
         return None
-    return KendallW(w=12 * s / denominator, candidates=shared, annotators=m)
+    w = 12 * s / denominator
+    chi2 = m * (n - 1) * w
+    return KendallW(
+        w=w,
+        candidates=shared,
+        annotators=m,
+        rank_sums=rank_sums,
+        s=s,
+        tie_term=tie_term,
+        w_uncorrected=12 * s / (m * m * (n**3 - n)),
+        chi2=chi2,
+        p_value=float(chi2_distribution.sf(chi2, n - 1)),
+    )
 
 
 VALUE_DOMAIN = (-1, 0, 1)

@@ -74,15 +74,17 @@ def winner_position(tiers: Tiers, display_order: list[int]) -> int | None:
     return display_order.index(tiers[0][0])
 
 
-def position_bias(records: Iterable[tuple[Tiers, list[int]]]) -> PositionBias:
-    """From (tiers, display_order) records: how often the winner was the candidate shown first.
+def position_bias(records: Iterable[tuple[list[int], Tiers]]) -> PositionBias:
+    """From (display_order, tiers) records: how often the single winner was the candidate shown first.
 
     Rankings with a tie at the top say nothing about one winner and are left out. The chance
-    rate is the mean of 1/K over the counted rankings.
+    rate is the mean of 1/K over the counted rankings. (tiers, display_order) records are
+    accepted too: the tiers are the element whose items are lists.
     """
     counts: dict[int, int] = defaultdict(int)
     n, chance, widest = 0, 0.0, 0
-    for tiers, display_order in records:
+    for first, second in records:
+        display_order, tiers = (second, first) if _is_tiers(first) else (first, second)
         position = winner_position(tiers, display_order)
         if position is None:
             continue
@@ -93,6 +95,10 @@ def position_bias(records: Iterable[tuple[Tiers, list[int]]]) -> PositionBias:
     expected = chance / n if n else 0.0
     by_position = [Share(counts[position], n, expected) for position in range(widest)]
     return PositionBias(first=Share(counts[0], n, expected), by_position=by_position)
+
+
+def _is_tiers(value: list) -> bool:
+    return bool(value) and all(isinstance(item, list | tuple) for item in value)
 
 
 def longer_wins(tiers: Tiers, lengths: Mapping[int, int]) -> tuple[int, int]:

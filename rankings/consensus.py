@@ -41,19 +41,25 @@ def ranked_pairs(rankings: list[Tiers]) -> Tiers:
     candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
     if len(rankings) == 1:
         return [list(tier) for tier in rankings[0]]
+    beats: dict[int, set[int]] = defaultdict(set)
+    for _, _, winner, loser in majorities(rankings):
+        if not _reaches(beats, loser, winner):
+            beats[winner].add(loser)
+    return _layers(candidates, beats)
+
+
+def majorities(rankings: list[Tiers]) -> list[tuple[int, int, int, int]]:
+    """(margin, winning votes, winner, loser) of every strict majority, in ranked-pairs locking order."""
+    candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
     wins = pairwise_wins(rankings)
-    majorities = [
+    found = [
         (wins[(a, b)] - wins[(b, a)], wins[(a, b)], a, b)
         for a in candidates
         for b in candidates
         if a != b and wins[(a, b)] > wins[(b, a)]
     ]
-    majorities.sort(key=lambda m: (-m[0], -m[1], m[2], m[3]))
-    beats: dict[int, set[int]] = defaultdict(set)
-    for _, _, winner, loser in majorities:
-        if not _reaches(beats, loser, winner):
-            beats[winner].add(loser)
-    return _layers(candidates, beats)
+    found.sort(key=lambda m: (-m[0], -m[1], m[2], m[3]))
+    return found
 
 
 def _reaches(beats: dict[int, set[int]], start: int, goal: int) -> bool:
@@ -89,7 +95,12 @@ def borda_points(rankings: list[Tiers]) -> dict[int, float]:
     return dict(points)
 
 
-def borda(rankings: list[Tiers]) -> Tiers:
+def borda(rankings: list[Tiers]) -> dict[int, float]:
+    """Borda points of each candidate (beaten + half tied, summed over the rankings that saw it)."""
+    return borda_points(rankings)
+
+
+def borda_tiers(rankings: list[Tiers]) -> Tiers:
     """Consensus tiers by Borda points; equal points share a tier."""
     return scores_to_tiers(borda_points(rankings))
 
@@ -105,14 +116,15 @@ def strict_pairs(rankings: list[Tiers]) -> list[tuple[int, int]]:
 
 
 def bradley_terry(
-    outcomes: Mapping[tuple[int, int], float] | Iterable[tuple[int, int]],
+    outcomes: Mapping[tuple[int, int], float] | Iterable,
+    alpha: float = 0.1,
     *,
     items: Iterable[int] = (),
-    alpha: float = 0.1,
 ) -> dict[int, float]:
     """Regularised Bradley-Terry strengths (log scale, centred by the penalty) of `items`.
 
-    `outcomes` is a list of (winner, loser) or a mapping (winner, loser) → count. Minimises
+    `outcomes` is a list of rankings (tiers; their strict preferences are used, ties dropped),
+    a list of (winner, loser), or a mapping (winner, loser) → count. Minimises
     Σ count·log(1 + exp(-(θ_w - θ_l))) + alpha·Σθ², the objective of `choix.opt_pairwise`;
     counts instead of repeated tuples keep 100k rankings' battles to a small matrix. The
     penalty (alpha > 0) keeps a candidate that never loses finite. Items with no outcome get 0.
@@ -120,6 +132,10 @@ def bradley_terry(
     if alpha <= 0:
         raise ValueError("alpha must be positive: an unbeaten item would have an infinite strength")
     if not isinstance(outcomes, Mapping):
+        outcomes = list(outcomes)
+        if outcomes and isinstance(outcomes[0], list) and any(isinstance(tier, list) for tier in outcomes[0]):
+            items = {*items, *(candidate for tiers in outcomes for tier in tiers for candidate in tier)}
+            outcomes = strict_pairs(outcomes)
         counted: dict[tuple[int, int], float] = defaultdict(float)
         for pair in outcomes:
             counted[pair] += 1
@@ -157,7 +173,7 @@ def bradley_terry(
 def bradley_terry_scores(rankings: list[Tiers], *, alpha: float = 0.1) -> dict[int, float]:
     """Bradley-Terry strengths of the candidates from every ranking's strict preferences."""
     candidates = {candidate for tiers in rankings for tier in tiers for candidate in tier}
-    return bradley_terry(strict_pairs(rankings), items=candidates, alpha=alpha)
+    return bradley_terry(strict_pairs(rankings), alpha, items=candidates)
 
 
 def scores_to_tiers(scores: Mapping[int, float], *, tolerance: float = 1e-9) -> Tiers:
@@ -178,7 +194,7 @@ def consensus(rankings: list[Tiers], *, method: str = "ranked_pairs") -> Tiers:
     if method == "ranked_pairs":
         return ranked_pairs(rankings)
     if method == "borda":
-        return borda(rankings)
+        return borda_tiers(rankings)
     if method == "bradley_terry":
         return scores_to_tiers(bradley_terry_scores(rankings), tolerance=1e-6)
     raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")

@@ -36,6 +36,12 @@ class RankingRecord:
     matches_display_order: bool = False
     # Candidate id → length in characters; empty when unknown.
     lengths: Mapping[int, int] = field(default_factory=dict)
+    # How many flags the trainer raised on it (any counts as flagged).
+    flags: int = 0
+    # A skipped assignment: counted in the skip rate, not ranked (its tiers are ignored).
+    skipped: bool = False
+    # The true tiers when the comparison is gold.
+    gold_tiers: Tiers | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,14 @@ class Thresholds:
     display_order_p: float = 0.001
     # Longer-wins share above the other trainers' by more than this.
     length_margin: float = 0.15
+    # Agreement is also judged against the project's typical careful level (the upper-quartile
+    # trainer's, which stays put while up to 3 in 4 trainers are careless) less this margin; the
+    # lower of that and `agreement_floor` is the bar, so a hard task where every careful trainer
+    # agrees less does not flag them all.
+    agreement_margin: float = 0.1
+    # Winner shown first: one-sided binomial against 1/K. Strict, because it is tested for every
+    # trainer at every refresh.
+    chose_first_p: float = 0.0001
 
 
 @dataclass(frozen=True)
@@ -86,12 +100,23 @@ class TrainerQuality:
     gold: MeanBound | None = None
     median_seconds: float | None = None
     flag_rate: float | None = None
-    chose_first_rate: float | None = None
+    chose_first: int = 0
+    # Rankings with a single winner and a known display order, and the mean 1/K over them.
+    chose_first_n: int = 0
+    chose_first_chance: float | None = None
+    chose_first_p: float | None = None
     kept_order: int = 0
     kept_order_chance: float | None = None
     kept_order_p: float | None = None
     longer_wins: MeanBound | None = None
+    # The other trainers' mean longer-wins share, and the agreement bar this trainer was held to.
+    others_longer: float | None = None
+    agreement_reference: float | None = None
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def chose_first_rate(self) -> float | None:
+        return self.chose_first / self.chose_first_n if self.chose_first_n else None
 
     @property
     def skip_rate(self) -> float | None:
@@ -121,11 +146,17 @@ class TrainerQuality:
             "median_seconds": self.median_seconds,
             "flag_rate": self.flag_rate,
             "chose_first_rate": self.chose_first_rate,
+            "chose_first": self.chose_first,
+            "chose_first_n": self.chose_first_n,
+            "chose_first_chance": self.chose_first_chance,
+            "chose_first_p": self.chose_first_p,
             "kept_order": self.kept_order,
             "kept_order_rate": self.kept_order_rate,
             "kept_order_chance": self.kept_order_chance,
             "kept_order_p": self.kept_order_p,
             "longer_wins": bound(self.longer_wins),
+            "others_longer": self.others_longer,
+            "agreement_reference": self.agreement_reference,
             "reasons": self.reasons,
         }
 
@@ -144,10 +175,15 @@ def trainer_quality(
     consensus. `gold`: comparison → the true tiers of gold comparisons. `skips`: trainer → skips.
     """
     thresholds = thresholds or Thresholds()
-    references, gold, skips = references or {}, gold or {}, skips or {}
+    references, gold, skips = references or {}, dict(gold or {}), dict(skips or {})
     by_comparison: dict[int, list[RankingRecord]] = defaultdict(list)
     for record in records:
-        by_comparison[record.comparison].append(record)
+        if record.gold_tiers:
+            gold.setdefault(record.comparison, record.gold_tiers)
+        if record.skipped:
+            skips[record.trainer] = skips.get(record.trainer, 0) + 1
+        else:
+            by_comparison[record.comparison].append(record)
 
     agreement: dict[int, list[float]] = defaultdict(list)
     gold_scores: dict[int, list[float]] = defaultdict(list)
@@ -186,33 +222,64 @@ def trainer_quality(
         quality.longer_wins = MeanBound.of(longer.get(trainer, []), thresholds=thresholds)
         if own:
             quality.median_seconds = statistics.median(record.duration_ms for record in own) / 1000
-            quality.flag_rate = sum(record.flagged for record in own) / len(own)
+            quality.flag_rate = sum(record.flagged or record.flags > 0 for record in own) / len(own)
             quality.kept_order = sum(record.matches_display_order for record in own)
             shown = [record for record in own if record.display_order]
+            single = [r for r in shown if r.tiers and len(r.tiers[0]) == 1]
+            quality.chose_first = sum(r.display_order[0] == r.tiers[0][0] for r in single)
+            quality.chose_first_n = len(single)
+            if single:
+                quality.chose_first_chance = sum(1 / len(r.display_order) for r in single) / len(single)
             if shown:
-                quality.chose_first_rate = sum(r.display_order[0] in r.tiers[0] for r in shown) / len(shown)
                 quality.kept_order_chance = sum(1 / math.factorial(len(r.display_order)) for r in shown) / len(shown)
         own_longer = longer.get(trainer, [])
         others_n = longer_n - len(own_longer)
-        others_longer = (longer_sum - sum(own_longer)) / others_n if others_n else None
-        quality.reasons = _reasons(quality, others_longer=others_longer, thresholds=thresholds)
+        quality.others_longer = (longer_sum - sum(own_longer)) / others_n if others_n else None
         results[trainer] = quality
+    for trainer, reasons in flag_trainers(results, thresholds=thresholds).items():
+        results[trainer].reasons = reasons
     return results
 
 
-def _reasons(quality: TrainerQuality, *, others_longer: float | None, thresholds: Thresholds) -> list[str]:
+def flag_trainers(
+    scores: Mapping[int, TrainerQuality], k: int | None = None, *, thresholds: Thresholds | None = None
+) -> dict[int, list[str]]:
+    """Trainer → reasons, for the trainers with any, from `trainer_quality`'s scores.
+
+    `k` (candidates per comparison) overrides the chance rates taken from the display orders.
+    Each test needs a minimum count and is one-sided; the agreement, gold and length bounds are
+    the ones `trainer_quality` computed (with its thresholds' z).
+    """
+    thresholds = thresholds or Thresholds()
+    means = sorted(
+        q.agreement.mean for q in scores.values() if q.agreement and q.agreement.n >= thresholds.min_comparisons
+    )
+    typical = statistics.quantiles(means, n=4, method="inclusive")[2] if len(means) >= 3 else None
+    flagged = {}
+    for trainer, quality in scores.items():
+        reference = thresholds.agreement_floor
+        if typical is not None:
+            reference = min(reference, typical - thresholds.agreement_margin)
+        quality.agreement_reference = reference
+        if reasons := _reasons(quality, k=k, thresholds=thresholds):
+            flagged[trainer] = reasons
+    return flagged
+
+
+def _reasons(quality: TrainerQuality, *, k: int | None, thresholds: Thresholds) -> list[str]:
     reasons = []
+    others_longer = quality.others_longer
     enough = quality.rankings >= thresholds.min_comparisons
     agreement = quality.agreement
     if (
         enough
         and agreement
         and agreement.n >= thresholds.min_comparisons
-        and agreement.upper < thresholds.agreement_floor
+        and agreement.upper < quality.agreement_reference
     ):
         reasons.append(
             f"Low agreement: {agreement.mean:.0%} with the other trainers' consensus over {agreement.n} "
-            f"comparisons (at most {agreement.upper:.0%}), below {thresholds.agreement_floor:.0%}."
+            f"comparisons (at most {agreement.upper:.0%}), below {quality.agreement_reference:.0%}."
         )
     gold = quality.gold
     if gold and gold.n >= thresholds.min_gold and gold.upper < thresholds.gold_floor:
@@ -220,8 +287,18 @@ def _reasons(quality: TrainerQuality, *, others_longer: float | None, thresholds
             f"Low gold accuracy: {gold.mean:.0%} over {gold.n} gold comparisons "
             f"(at most {gold.upper:.0%}), below {thresholds.gold_floor:.0%}."
         )
-    if enough and quality.kept_order_chance is not None:
-        chance = max(quality.kept_order_chance, thresholds.display_order_chance_floor)
+    if quality.chose_first_n >= thresholds.min_comparisons and (k or quality.chose_first_chance):
+        chance = 1 / k if k else quality.chose_first_chance
+        p = binomtest(quality.chose_first, quality.chose_first_n, chance, alternative="greater").pvalue
+        quality.chose_first_p = float(p)
+        if p < thresholds.chose_first_p:
+            reasons.append(
+                f"Picks the answer shown first: {quality.chose_first} of {quality.chose_first_n} winners were "
+                f"displayed first, where chance is {chance:.0%} (p = {p:.1g})."
+            )
+    if enough and (k or quality.kept_order_chance is not None):
+        chance = 1 / math.factorial(k) if k else quality.kept_order_chance
+        chance = max(chance, thresholds.display_order_chance_floor)
         p = binomtest(quality.kept_order, quality.rankings, chance, alternative="greater").pvalue
         quality.kept_order_p = float(p)
         if p < thresholds.display_order_p:

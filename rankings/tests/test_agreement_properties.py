@@ -11,13 +11,14 @@ from scipy.stats import kendalltau
 
 from rankings.agreement import (
     average_ranks,
+    comparison_agreement,
     kendall_w,
     krippendorff_alpha,
     mean_kendall_tau_b,
     pair_counts,
     pairwise_agreement,
 )
-from rankings.consensus import borda, bradley_terry, bradley_terry_scores, ranked_pairs, strict_pairs
+from rankings.consensus import borda, borda_tiers, bradley_terry, bradley_terry_scores, ranked_pairs, strict_pairs
 
 
 @st.composite
@@ -63,7 +64,7 @@ def test_identical_rankings_agree_perfectly(rankings, copies):
     alpha = krippendorff_alpha([same])
     assert alpha is None or math.isclose(alpha, 1)
     assert ranked_pairs(same) == [sorted(tier) for tier in tiers]
-    assert borda(same) == [sorted(tier) for tier in tiers]
+    assert borda_tiers(same) == [sorted(tier) for tier in tiers]
 
 
 @given(ranking_sets(), st.randoms(use_true_random=False))
@@ -152,3 +153,35 @@ def test_bradley_terry_needs_a_penalty():
 
 def test_strict_pairs_drop_ties():
     assert sorted(strict_pairs([[[1, 2], [3]]])) == [(1, 3), (2, 3)]
+
+
+@given(ranking_sets())
+def test_one_comparison_or_a_list_of_comparisons_give_the_same_figures(rankings):
+    assert close(krippendorff_alpha(rankings), krippendorff_alpha([rankings]))
+    agreement = comparison_agreement(rankings)
+    assert close(agreement, pairwise_agreement(rankings, average="mean")["exact"])
+    assert agreement is None or 0 <= agreement <= 1
+    from_rankings, from_pairs = bradley_terry(rankings), bradley_terry_scores(rankings)
+    assert from_rankings.keys() == from_pairs.keys()
+    assert all(math.isfinite(v) and math.isclose(v, from_pairs[c], abs_tol=1e-6) for c, v in from_rankings.items())
+
+
+@given(ranking_sets(complete=True))
+def test_the_consensus_is_a_weak_order_of_every_candidate_and_respects_unanimity(rankings):
+    tiers = ranked_pairs(rankings)
+    flat = [c for tier in tiers for c in tier]
+    assert sorted(flat) == sorted({c for r in rankings for tier in r for c in tier}) and len(flat) == len(set(flat))
+    position = {c: i for i, tier in enumerate(tiers) for c in tier}
+    first = {c: i for i, tier in enumerate(rankings[0]) for c in tier}
+    for a in first:
+        for b in first:
+            if all(
+                next(i for i, t in enumerate(r) if a in t) < next(i for i, t in enumerate(r) if b in t)
+                for r in rankings
+            ):
+                assert position[a] < position[b]
+
+
+def test_fewer_than_two_rankings_have_no_comparison_agreement():
+    assert comparison_agreement([]) is None
+    assert comparison_agreement([[[1], [2]]]) is None

@@ -10,17 +10,31 @@ import choix
 import krippendorff
 import numpy as np
 import pytest
+from scipy import stats as scipy_stats
 
 from rankings.agreement import (
     annotator_pairs,
     average_ranks,
+    comparison_agreement,
+    kendall_tau_b_mean,
     kendall_w,
     krippendorff_alpha,
     mean_kendall_tau_b,
     pair_relations,
     pairwise_agreement,
 )
-from rankings.consensus import borda, borda_points, bradley_terry_scores, consensus, ranked_pairs, strict_pairs
+from rankings.consensus import (
+    borda,
+    borda_points,
+    borda_tiers,
+    bradley_terry,
+    bradley_terry_scores,
+    consensus,
+    majorities,
+    pairwise_wins,
+    ranked_pairs,
+    strict_pairs,
+)
 
 VECTOR = json.loads((Path(__file__).parent / "data" / "agreement-vector.json").read_text())
 CASES = ["case1_complete", "case2_incomplete_overlap"]
@@ -118,7 +132,7 @@ def test_borda_points_and_order(name):
     expected = data["consensus"]
     points = borda_points(rankings)
     assert {LETTERS[c]: value for c, value in points.items()} == approx(expected["borda_points"])
-    assert flat(borda(rankings)) == expected["borda_order"]
+    assert flat(borda_tiers(rankings)) == expected["borda_order"]
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -142,3 +156,79 @@ def test_bradley_terry_matches_the_vector_and_choix(name):
     reference = choix.opt_pairwise(4, pairs, alpha=alpha)
     assert [scores[i] for i in range(4)] == approx(list(reference))
     assert flat(consensus(rankings, method="bradley_terry")) == expected["order"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_public_one_call_api_gives_the_vector_figures(name):
+    data, rankings = case(name)
+    consensus_figures = data["consensus"]
+    assert comparison_agreement(rankings) == approx(data["pairwise_agreement"]["exact"]["mean_over_annotator_pairs"])
+    assert kendall_tau_b_mean(rankings) == approx(data["kendall_tau_b"]["mean_tau_b"])
+    alpha = data["krippendorff_alpha"]["units=candidate_pairs_both_orientations,values=relation(-1,0,1)"]["ordinal"]
+    assert krippendorff_alpha(rankings) == approx(alpha)
+    assert {LETTERS[c]: v for c, v in borda(rankings).items()} == approx(consensus_figures["borda_points"])
+    bt = consensus_figures["bradley_terry"]
+    scores = bradley_terry(rankings, alpha=bt["choix.opt_pairwise_alpha"])
+    assert {LETTERS[c]: v for c, v in scores.items()} == approx(bt["params"])
+    assert 1 / (1 + math.exp(scores[1] - scores[0])) == approx(bt["P(A beats B)"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_kendall_w_ingredients_and_friedman_test(name):
+    data, rankings = case(name)
+    expected = data["kendall_w"]
+    w = kendall_w(rankings)
+    assert [w.rank_sums[c] for c in w.candidates] == approx(expected["rank_sums"])
+    assert (w.s, w.tie_term) == (approx(expected["S"]), expected["tie_term_sum_t3_minus_t"])
+    assert w.w_uncorrected == approx(expected["W_no_tie_correction"])
+    assert (w.chi2, w.p_value) == (approx(expected["friedman_chi2"]), approx(expected["p_value"]))
+    m = w.annotators
+    assert (m * w.w_uncorrected - 1) / (m - 1) == approx(expected["mean_spearman_from_W_no_ties_formula"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_spearman_per_annotator_pair_on_shared_candidates(name):
+    data, rankings = case(name)
+    expected = data["kendall_tau_b"]
+    rhos = []
+    for i, j in combinations(range(len(rankings)), 2):
+        left, right = average_ranks(rankings[i]), average_ranks(rankings[j])
+        shared = sorted(left.keys() & right.keys())
+        rho = scipy_stats.spearmanr([left[c] for c in shared], [right[c] for c in shared]).statistic
+        rho = 0.0 if math.isnan(rho) else rho
+        figure = expected["per_annotator_pair"][f"{data['annotators'][i]}|{data['annotators'][j]}"]
+        assert (rho, len(shared)) == (approx(figure["spearman_rho"]), figure["n_common"])
+        rhos.append(rho)
+    assert sum(rhos) / len(rhos) == approx(expected["mean_spearman_rho"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_wins_matrix_and_ranked_pairs_majorities(name):
+    data, rankings = case(name)
+    expected = data["consensus"]
+    wins = pairwise_wins(rankings)
+    matrix = [[wins.get((i, j), 0) for j in range(4)] for i in range(4)]
+    assert matrix == expected["pairwise_wins_matrix_M[i][j]=#prefer_i_over_j"]
+    found = [[LETTERS[w], LETTERS[loser], margin] for margin, _, w, loser in majorities(rankings)]
+    assert found == expected["ranked_pairs_majorities_sorted(winner,loser,margin)"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bradley_terry_ilsr_reference_and_pair_export(name):
+    data, rankings = case(name)
+    expected = data["consensus"]["bradley_terry"]
+    reference = choix.ilsr_pairwise(4, strict_pairs(rankings), alpha=0.01)
+    reference = reference - reference.mean()
+    assert list(reference) == approx(
+        [expected["choix.ilsr_pairwise_alpha0.01_params_mean_centred"][c] for c in LETTERS]
+    )
+    exported = []
+    for annotator, tiers in zip(data["annotators"], rankings, strict=True):
+        ranks = average_ranks(tiers)
+        for winner, loser in strict_pairs([tiers]):
+            exported.append((annotator, LETTERS[winner], LETTERS[loser], ranks[loser] - ranks[winner]))
+    vector = data["pair_export_ties_dropped"]
+    assert len(exported) == vector["n_pairs"]
+    assert sorted(exported) == sorted(
+        (p["annotator"], p["chosen"], p["rejected"], p["rank_gap"]) for p in vector["pairs"]
+    )
