@@ -5,10 +5,12 @@ N simulated trainers (threads with their own sessions) loop next → submit over
 one JSON line: latency percentiles of next and submit per N, submissions per second,
 over-assignments (must be 0), and next's p95 on a 1,000-comparison project for flatness.
 
-    .venv/bin/python bench/queue.py [--comparisons 100000] [--seconds 20] [--think-ms 250]
+    .venv/bin/python bench/queue.py [--comparisons 100000] [--seconds 20] [--think-ms 1000]
 
-`--think-ms` is the pause of a simulated trainer between actions (real trainers read for
-tens of seconds); with 0 the run measures the saturated throughput of this machine instead.
+`--think-ms` is the pause of a simulated trainer between actions. Real trainers read and
+rank for tens of seconds; the default, one second, is still ten times faster than the fastest
+of them, so N=100 here is a far heavier load than a team of a hundred. The extra run with no
+pause at all measures the saturated throughput of this machine.
 The EXPLAIN ANALYZE of the lease query goes to stderr.
 """
 
@@ -21,22 +23,29 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 import argparse
 import json
 import os
+import random
 import re
 import signal
 import socket
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from http.cookiejar import Cookie, CookieJar
+
+import redis
 
 ROOT = Path(sys.path[0])
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_queue"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/3"
 
 
-def setup_django(database_url: str) -> None:
+def setup_django(database_url: str, redis_url: str) -> None:
     import psycopg
 
     name = urllib.parse.urlsplit(database_url).path.lstrip("/")
@@ -45,7 +54,8 @@ def setup_django(database_url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0")
-    os.environ.pop("REDIS_URL", None)
+    # Like production: the cache (the stats trigger counts submissions in it) and the broker on Redis.
+    os.environ["REDIS_URL"] = redis_url
     import django
 
     django.setup()
@@ -115,17 +125,27 @@ class Trainer(threading.Thread):
         self.base_url, self.slug, self.deadline, self.think, self.results = base_url, slug, deadline, think, results
         jar = CookieJar()
         jar.set_cookie(_cookie("sessionid", session_key))
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+
+    def pause(self):
+        # Trainers do not act in lockstep: each pause is drawn around the mean.
+        time.sleep(random.uniform(0.5, 1.5) * self.think)
 
     def run(self):
+        self.pause()
         while time.monotonic() < self.deadline:
             started = time.perf_counter()
-            page = self.opener.open(f"{self.base_url}/p/{self.slug}/rank/", timeout=30).read().decode()
+            try:
+                page = self.opener.open(f"{self.base_url}/p/{self.slug}/rank/", timeout=30).read().decode()
+            except urllib.error.HTTPError:
+                self.results["errors"].append(1)
+                self.pause()
+                continue
             self.results["next"].append(time.perf_counter() - started)
             action, order = self.ACTION.search(page), self.ORDER.search(page)
             if not action:
                 return
-            time.sleep(self.think)
+            self.pause()
             tiers = [[int(x)] for x in reversed(order.group(1).split(","))]
             form = urllib.parse.urlencode(
                 {
@@ -134,13 +154,24 @@ class Trainer(threading.Thread):
                     "csrfmiddlewaretoken": self.TOKEN.search(page).group(1),
                 }
             ).encode()
-            request = urllib.request.Request(
-                f"{self.base_url}{action.group(1)}", data=form, headers={"HX-Request": "true"}
-            )
+            # A plain form post answers with a redirect to "next", which the loop then follows and
+            # times: so "next" is always a real claim, and "submit" only the ranking's write. (With
+            # htmx the submit response carries the next comparison, claimed in the same request.)
+            request = urllib.request.Request(f"{self.base_url}{action.group(1)}", data=form)
             started = time.perf_counter()
-            self.opener.open(request, timeout=30).read()
+            try:
+                self.opener.open(request, timeout=30).read()
+                self.results["refused"].append(1)  # re-rendered with an error instead of redirecting
+            except urllib.error.HTTPError as answer:
+                if answer.code != 302:
+                    self.results["errors"].append(1)
             self.results["submit"].append(time.perf_counter() - started)
-            time.sleep(self.think)
+            self.pause()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 def _cookie(name, value):
@@ -159,61 +190,102 @@ def percentiles(samples: list[float]) -> dict:
     }
 
 
-def run_load(base_url, project, sessions, seconds, think) -> dict:
-    results = {"next": [], "submit": []}
+def run_load(server, project, sessions, seconds, think) -> dict:
+    results = {"next": [], "submit": [], "refused": [], "errors": []}
     deadline = time.monotonic() + seconds
-    threads = [Trainer(base_url, project.slug, key, deadline, think, results) for key in sessions]
+    threads = [Trainer(server.url, project.slug, key, deadline, think, results) for key in sessions]
+    log_start = server.access_log.stat().st_size
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    served = server_times(server.access_log, log_start, project.slug)
     return {
         "trainers": len(sessions),
+        "load_avg_1m_after": round(os.getloadavg()[0], 2),
         "next": percentiles(results["next"]),
         "submit": percentiles(results["submit"]),
+        "next_in_server": percentiles(served["next"]),
+        "submit_in_server": percentiles(served["submit"]),
         "submissions_per_s": round(len(results["submit"]) / elapsed, 1),
+        "refused_submissions": len(results["refused"]),
+        "server_errors": len(results["errors"]),
         "over_assignments": over_assignments(project),
     }
 
 
+def server_times(access_log: Path, offset: int, slug: str) -> dict:
+    """The time gunicorn itself spent on each request (from its access log), without the client's share."""
+    times = {"next": [], "submit": []}
+    with access_log.open() as log:
+        log.seek(offset)
+        for line in log:
+            method, path, micros = line.split()
+            if method == "GET" and path == f"/p/{slug}/rank/":
+                times["next"].append(int(micros) / 1e6)
+            elif method == "POST" and path.startswith(f"/p/{slug}/rank/") and path.endswith("/submit/"):
+                times["submit"].append(int(micros) / 1e6)
+    return times
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def over_assignments(project) -> int:
+    """Comparisons holding more rankings plus live leases than the overlap, or a count out of step."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM labeler_comparison c
-            WHERE c.project_id = %s AND c.rankings_count + (
-                SELECT count(*) FROM labeler_assignment a
-                WHERE a.comparison_id = c.id AND a.status = 'active' AND a.expires_at > now()) > c.overlap_limit
-            """.replace("c.overlap_limit", str(project.overlap)),
-            [project.id],
-        )
-        too_many_leases = cursor.fetchone()[0]
-        cursor.execute(
-            """SELECT count(*) FROM (SELECT comparison_id FROM rankings_ranking r JOIN labeler_comparison c
-               ON c.id = r.comparison_id WHERE c.project_id = %s GROUP BY comparison_id HAVING count(*) > %s) x""",
+            WHERE c.project_id = %s AND (
+                c.rankings_count + (
+                    SELECT count(*) FROM labeler_assignment a
+                    WHERE a.comparison_id = c.id AND a.status = 'active' AND a.expires_at > now()
+                ) > %s
+                OR c.rankings_count <> (SELECT count(*) FROM rankings_ranking r WHERE r.comparison_id = c.id)
+            )
+            """,
             [project.id, project.overlap],
         )
-        return too_many_leases + cursor.fetchone()[0]
+        return cursor.fetchone()[0]
 
 
-def explain_lease(project, user) -> str:
+def explain_lease(project, user) -> list[str]:
+    """EXPLAIN ANALYZE of both steps of the claim, exactly as `assignment_lease_next` runs them."""
     from django.db import connection, transaction
+    from django.utils import timezone
 
-    from labeler.queue import comparisons_open_to
+    from labeler.queue import claim_statement
 
-    with transaction.atomic(), connection.cursor() as cursor:
-        queryset = (
-            comparisons_open_to(project=project, trainer=user)
-            .order_by("-rankings_count", "created_at", "id")
-            .select_for_update(skip_locked=True, of=("self",))[:1]
-        )
-        sql, params = queryset.query.sql_with_params()
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    plans = []
+    for fresh in (False, True):
+        with transaction.atomic(), connection.cursor() as cursor:
+            sql, params = claim_statement(project=project, trainer=user, now=timezone.now(), passed=[], fresh=fresh)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    return plans
+
+
+def plan_summary(plans: list[str]) -> dict:
+    """For each step of the claim: the index it walks, how many rows it walked, and its time."""
+    summary = {}
+    for step, plan in zip(("partly_ranked", "fresh"), plans, strict=True):
+        index = re.search(r"Index (?:Only )?Scan using (\w+) on labeler_comparison", plan)
+        walked = re.search(r"Index (?:Only )?Scan using \w+ on labeler_comparison.*?rows=(\d+) loops", plan)
+        summary[step] = {
+            "index": index and index.group(1),
+            "rows_walked": walked and int(walked.group(1)),
+            "execution_ms": float(re.search(r"Execution Time: ([0-9.]+) ms", plan).group(1)),
+        }
+    return summary
 
 
 def free_port() -> int:
@@ -222,82 +294,119 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(database_url: str, workers: int):
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    access_log: Path
+
+
+def serve(database_url: str, workers: int, threads: int) -> Server:
+    """gunicorn as the Dockerfile runs it, with an access log of the time spent on each request."""
     port = free_port()
+    access_log = Path(tempfile.mkdtemp(prefix="bench-queue-")) / "access.log"
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"}
-    server = subprocess.Popen(
+    process = subprocess.Popen(
         [
             Path(sys.executable).parent / "gunicorn",
             "config.wsgi",
-            "-b",
+            "--bind",
             f"127.0.0.1:{port}",
-            "-w",
+            "--workers",
             str(workers),
             "--threads",
-            "4",
+            str(threads),
             "--log-level",
             "warning",
+            "--access-logfile",
+            str(access_log),
+            "--access-logformat",
+            "%(m)s %(U)s %(D)s",
         ],
         cwd=ROOT,
         env=env,
         start_new_session=True,
     )
-    base_url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"{base_url}/login/", timeout=1)
+            urllib.request.urlopen(f"{url}/login/", timeout=1)
             break
         except OSError:
             time.sleep(0.2)
-    return server, base_url
+    return Server(process, url, access_log)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
     parser.add_argument("--comparisons", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--think-ms", type=float, default=250)
+    parser.add_argument("--think-ms", type=float, default=1000)
     parser.add_argument("--trainers", default="1,20,100")
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
-    setup_django(args.database_url)
+    setup_django(args.database_url, args.redis_url)
     big = make_project("bench-100k", args.comparisons)
     small = make_project("bench-1k", 1000)
     counts = [int(n) for n in args.trainers.split(",")]
     sessions = make_trainers(big, max(counts), "t")
     small_sessions = make_trainers(small, 20, "s")
+    warmup = make_project("bench-warmup", 1000)
+    warmup_sessions = make_trainers(warmup, 12, "w")
     from django.contrib.auth import get_user_model
 
-    print(explain_lease(big, get_user_model().objects.get(username="t0")), file=sys.stderr)
+    first_trainer = get_user_model().objects.get(username="t0")
+    plan_fresh = explain_lease(big, first_trainer)
+    print(*plan_fresh, sep="\n", file=sys.stderr)
 
-    server, base_url = serve(args.database_url, args.workers)
+    server = serve(args.database_url, args.workers, args.threads)
     try:
         think = args.think_ms / 1000
-        runs = [run_load(base_url, big, sessions[:n], args.seconds, think) for n in counts]
-        flat_small = run_load(base_url, small, small_sessions, args.seconds, think)
-        saturated = run_load(base_url, big, sessions[:20], args.seconds, 0)
+        # Every gunicorn worker builds its URL resolver, templates and connection on first use.
+        run_load(server, warmup, warmup_sessions, 3, 0)
+        # Table statistics as autovacuum keeps them on a running system, not those of empty tables.
+        analyze()
+        runs = [run_load(server, big, sessions[:n], args.seconds, think) for n in counts]
+        flat_small = run_load(server, small, small_sessions, args.seconds, think)
+        saturated = run_load(server, big, sessions[:20], args.seconds, 0)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
-    by_n = {run["trainers"]: run for run in runs}
+        os.killpg(server.process.pid, signal.SIGTERM)
+        server.process.wait()
+        # No worker ran: drop the statistics refreshes the submissions enqueued.
+        redis.Redis.from_url(args.redis_url).delete("celery")
+    # Again with the queue in the state the runs left it: rankings, a frontier, live leases.
+    analyze()
+    plan_after = explain_lease(big, first_trainer)
+    plan_small = explain_lease(small, get_user_model().objects.get(username="s0"))
+    print(*plan_after, *plan_small, sep="\n", file=sys.stderr)
+    at_20 = next((run for run in runs if run["trainers"] == 20), {})
     print(
         json.dumps(
             {
                 "benchmark": "queue",
                 "comparisons": args.comparisons,
                 "think_ms": args.think_ms,
-                "gunicorn_workers": args.workers,
+                "gunicorn": {"workers": args.workers, "threads": args.threads},
+                "cpus": os.cpu_count(),
                 "runs": runs,
-                "next_p95_ms_at_20": by_n.get(20, {}).get("next", {}).get("p95_ms"),
+                "next_p95_ms_at_20": at_20.get("next", {}).get("p95_ms"),
+                "next_p95_ms_at_20_in_server": at_20.get("next_in_server", {}).get("p95_ms"),
                 "next_p95_ms_at_20_on_1k": flat_small["next"].get("p95_ms"),
+                "next_p95_ms_at_20_on_1k_in_server": flat_small["next_in_server"].get("p95_ms"),
                 "saturated_20_trainers_no_think": {
-                    "submissions_per_s": saturated["submissions_per_s"],
-                    "next": saturated["next"],
-                    "submit": saturated["submit"],
+                    key: saturated[key]
+                    for key in ("submissions_per_s", "next", "submit", "next_in_server", "submit_in_server")
                 },
                 "over_assignments": sum(run["over_assignments"] for run in [*runs, flat_small, saturated]),
+                "lease_query_plan": {
+                    "fresh_100k": plan_summary(plan_fresh),
+                    "after_runs_100k": plan_summary(plan_after),
+                    "after_runs_1k": plan_summary(plan_small),
+                },
             }
         )
     )

@@ -10,6 +10,7 @@ from labeler.errors import RankLabError
 from labeler.models import Assignment, Comparison, Project
 from labeler.services import comparison_mark_complete
 from rankings.models import Ranking
+from rankings.tasks import stats_maybe_refresh
 
 MAX_RATIONALE_CHARS = 5000
 MAX_SKIP_REASON_CHARS = 200
@@ -108,6 +109,9 @@ def ranking_submit(
         comparison.refresh_from_db(fields=["rankings_count"])
         if comparison.rankings_count >= comparison.project.overlap:
             comparison_mark_complete(comparison=comparison)
+        project_id = comparison.project_id
+        # A named callable: Django's robust on_commit logs failures by `__qualname__`.
+        transaction.on_commit(lambda: stats_maybe_refresh(project_id=project_id), robust=True)
     return ranking
 
 

@@ -125,14 +125,7 @@ def _comparison_context(project: Project, assignment: Assignment, submitted) -> 
     order, tied = list(assignment.display_order), set()
     flags: dict[int, set[str]] = {}
     if submitted is not None:
-        try:
-            tiers = json.loads(submitted.get("tiers", ""))
-            order = [candidate_id for tier in tiers for candidate_id in tier]
-            tied = {candidate_id for tier in tiers for candidate_id in tier[1:]}
-        except (ValueError, TypeError):
-            tiers = None
-        if sorted(order) != sorted(assignment.display_order):
-            order, tied = list(assignment.display_order), set()
+        order, tied = _arrangement(submitted, assignment.display_order)
         flags = {candidate_id: set(submitted.getlist(f"flag-{candidate_id}")) for candidate_id in candidates}
     cards = [
         {
@@ -153,6 +146,19 @@ def _comparison_context(project: Project, assignment: Assignment, submitted) -> 
         "spent_ms": _int_or_zero(submitted.get("duration_ms")) if submitted else 0,
         "none_acceptable": bool(submitted and submitted.get("none_acceptable")),
     }
+
+
+def _arrangement(submitted, display_order: list[int]) -> tuple[list[int], set[int]]:
+    """The order and ties the trainer left the cards in, if they hold exactly the candidates shown."""
+    try:
+        tiers = json.loads(submitted.get("tiers", ""))
+        order = [candidate_id for tier in tiers for candidate_id in tier]
+        tied = {candidate_id for tier in tiers for candidate_id in tier[1:]}
+        if sorted(order) == sorted(display_order):
+            return order, tied
+    except (ValueError, TypeError):
+        pass
+    return list(display_order), set()
 
 
 def _judgement_from(data) -> Judgement:

@@ -3,7 +3,7 @@ import pytest
 from labeler.errors import RankLabError
 from labeler.models import Assignment, Comparison
 from labeler.queue import assignment_lease_next
-from labeler.tests.factories import ComparisonFactory
+from labeler.tests.factories import AssignmentFactory, ComparisonFactory
 from rankings.services import assignment_skip, ranking_submit
 from rankings.tests.factories import expire, lease, ready_comparisons, trainers_of
 
@@ -77,17 +77,20 @@ def test_the_last_ranking_completes_the_comparison(project):
     assert comparison.completed_xid is not None
 
 
-def test_a_returning_trainers_lease_costs_one_query(project, trainer, django_assert_num_queries):
+def test_a_returning_trainer_gets_their_lease_back_in_a_fixed_number_of_queries(
+    project, trainer, django_assert_num_queries
+):
     ready_comparisons(project, 5)
     first = lease(project, trainer)
-    with django_assert_num_queries(1):
+    # savepoint, no commit flush, trainer lock, own leases, release
+    with django_assert_num_queries(5):
         assert assignment_lease_next(project=project, trainer=trainer) == first
 
 
 def test_a_new_lease_takes_a_fixed_number_of_queries(project, trainer, django_assert_num_queries):
     ready_comparisons(project, 50)
-    # current lease, savepoint, trainer lock, current lease again, the claim, its recheck,
-    # tidy lapsed leases, candidates, insert, release savepoint
+    # savepoint, no commit flush, trainer lock, own leases, the claim (no partly ranked
+    # comparison yet, so both steps), its recount, candidates, insert, release
     with django_assert_num_queries(10):
         assignment_lease_next(project=project, trainer=trainer)
     assert Assignment.objects.count() == 1
@@ -114,3 +117,19 @@ def test_skipping_needs_a_reason(project, trainer):
         assignment_skip(assignment=assignment, trainer=trainer, reason="  ")
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.ACTIVE
+
+
+def test_the_preference_for_partly_ranked_work_looks_only_at_the_head_of_the_queue(project, monkeypatch):
+    """A trainer whose own rankings wait for others is given fresh work without walking them all."""
+    from labeler import queue
+
+    monkeypatch.setattr(queue, "PREFERENCE_WINDOW", 2)
+    comparisons = ready_comparisons(project, 6)
+    a, b, c = trainers_of(project, 3)
+    for comparison, ranker in zip(comparisons[:4], [a, a, a, c], strict=True):
+        AssignmentFactory(comparison=comparison, trainer=ranker, status=Assignment.Status.SUBMITTED)
+        Comparison.objects.filter(id=comparison.id).update(rankings_count=1)
+    # The head of the partly ranked work is a's own: a gets the oldest fresh comparison, not the
+    # fourth one that c ranked, which lies beyond the head.
+    assert lease(project, a).comparison == comparisons[4]
+    assert lease(project, b).comparison == comparisons[0]

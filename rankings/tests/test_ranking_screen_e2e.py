@@ -4,29 +4,33 @@ import hashlib
 
 import pytest
 
-from labeler.models import Assignment, Candidate, Comparison
+from labeler.models import Assignment, Candidate, Comparison, Message
 from labeler.tests.browser import login
 from labeler.tests.factories import ComparisonFactory
 from rankings.models import Ranking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+# Every payload would set window.__pwned, open a dialog or write to the console if it ran.
 HOSTILE = [
-    "<script>window.__pwned = 'script'</script>Plain answer with a script tag.",
-    "<img src=x onerror=\"window.__pwned = 'img'\"> An image that tries to run code.",
-    "[Click me](javascript:window.__pwned='link') and **bold** markdown.",
-    "<b>raw html</b> <iframe src=\"javascript:window.__pwned='iframe'\"></iframe> ```\ncode block\n```",
+    "<script>window.__pwned = 'script'; alert('script'); console.log('PWNED script')</script>Plain answer.",
+    "<img src=x onerror=\"window.__pwned = 'img'; alert('img'); console.log('PWNED img')\"> An image.",
+    "[Click me](javascript:window.__pwned='link';alert('link')) and **bold** markdown.",
+    '<b>raw html</b> <iframe src="javascript:alert(\'iframe\')"></iframe> <a href="javascript:alert(1)">a</a>'
+    ' <svg onload="alert(\'svg\')"></svg>\n\n```\ncode block <script>alert("code")</script>\n```',
 ]
 
 
-def comparison_with(project, texts):
+def comparison_with(project, texts, prompt="Which answer is best?"):
     comparison = ComparisonFactory(project=project, status=Comparison.Status.READY)
+    Message.objects.filter(id=comparison.prompt_message_id).update(content=prompt)
+    comparison.prompt_message.refresh_from_db()
     for index, text in enumerate(texts):
         Candidate.objects.create(
             comparison=comparison,
             sample_index=index,
             text=text,
-            content_hash=hashlib.sha256(text.encode()).hexdigest(),
+            content_hash=hashlib.sha256(f"{comparison.id}-{index}-{text}".encode()).hexdigest(),
         )
     return comparison
 
@@ -40,42 +44,68 @@ def submit_and_wait(page):
     page.wait_for_selector("#rank-area .message.success")
 
 
-@pytest.fixture
-def ranking_page(page, live_server, project, trainer):
-    project.overlap = 1
-    project.save(update_fields=["overlap"])
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    login(page, live_server, trainer)
-    page.dialogs = dialogs
-    return page
-
-
-def test_a_trainer_ranks_by_dragging_with_the_mouse(ranking_page, live_server, project, trainer, artifacts):
-    comparison_with(project, ["First answer.", "Second answer.", "Third answer.", "Fourth answer."])
-    page = ranking_page
-    page.goto(f"{live_server.url}/p/{project.slug}/rank/")
-    page.wait_for_selector("#cards .cand")
-    page.screenshot(path=artifacts / "ranking-page.png", full_page=True)
-    shown = on_screen_order(page)
-
-    source = page.locator("#cards .cand").nth(3).locator(".cand-head")
-    target = page.locator("#cards .cand").nth(0).locator(".cand-head")
+def drag(page, source, target):
     start, end = source.bounding_box(), target.bounding_box()
     page.mouse.move(start["x"] + 20, start["y"] + start["height"] / 2)
     page.mouse.down()
     for step in range(1, 21):
         page.mouse.move(start["x"] + 20, start["y"] + (end["y"] - start["y"]) * step / 20 + 2)
     page.mouse.up()
+
+
+@pytest.fixture
+def ranking_page(page, live_server, project, trainer):
+    project.overlap = 1
+    project.save(update_fields=["overlap"])
+    page.dialogs, page.console = [], []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: page.console.append(message.text))
+    login(page, live_server, trainer)
+    return page
+
+
+def test_a_trainer_ranks_by_dragging_with_the_mouse(ranking_page, live_server, project, trainer, artifacts):
+    project.guidelines = "# Guidelines\n\nPrefer **correct** answers. Then concise ones."
+    project.save(update_fields=["guidelines"])
+    long_text = "A long answer.\n\n" + "\n\n".join(f"Paragraph {n} of a long answer." for n in range(40))
+    comparison_with(project, ["First answer.", "Second answer.", "Third answer.", long_text])
+    page = ranking_page
+    page.goto(f"{live_server.url}/p/{project.slug}/rank/")
+    page.wait_for_selector("#cards .cand")
+    page.screenshot(path=artifacts / "ranking-page.png", full_page=True)
+    shown = on_screen_order(page)
+    assert [page.locator("#cards .rank-num").nth(i).inner_text() for i in range(4)] == ["1", "2", "3", "4"]
+
+    drag(page, page.locator("#cards .cand").nth(3).locator(".cand-head"), page.locator("#cards .cand").nth(0))
     expected = on_screen_order(page)
     assert expected == [shown[3], shown[0], shown[1], shown[2]]
-    assert page.locator("#cards .cand").nth(0).locator(".rank-num").inner_text() == "1"
+    assert [page.locator("#cards .rank-num").nth(i).inner_text() for i in range(4)] == ["1", "2", "3", "4"]
+
+    page.click("text=Guidelines")
+    assert page.locator(".guidelines strong", has_text="correct").is_visible()
+    page.click("text=Guidelines")
 
     submit_and_wait(page)
     ranking = Ranking.objects.get(trainer=trainer)
     assert ranking.tiers == [[candidate] for candidate in expected]
     assert ranking.display_order == shown
-    assert page.get_by_role("heading", name="Nothing left to rank").is_visible()
+    assert not ranking.matches_display_order
+    assert page.locator("#rank-area .done").is_visible()
+
+
+def test_a_long_candidate_is_collapsed_and_expands(ranking_page, live_server, project):
+    long_text = "\n\n".join(f"Paragraph {n} of a long answer." for n in range(40))
+    comparison_with(project, ["Short.", long_text, "Short too.", "Also short."])
+    page = ranking_page
+    page.goto(f"{live_server.url}/p/{project.slug}/rank/")
+    card = page.locator("#cards .cand", has_text="Paragraph 0")
+    collapsed = card.locator(".cand-text").bounding_box()["height"]
+    assert card.locator(".expand").is_visible()
+    assert card.locator(".cand-text").evaluate("text => text.scrollHeight > text.clientHeight")
+    card.locator(".expand").click()
+    assert card.locator(".cand-text").bounding_box()["height"] > 2 * collapsed
+    assert card.locator(".cand-text").evaluate("text => text.scrollHeight <= text.clientHeight + 1")
+    assert card.locator(".rank-num").is_visible()
 
 
 def test_a_trainer_ranks_ties_flags_and_submits_with_the_keyboard_only(ranking_page, live_server, project, trainer):
@@ -86,12 +116,24 @@ def test_a_trainer_ranks_ties_flags_and_submits_with_the_keyboard_only(ranking_p
     page.goto(f"{live_server.url}/p/{project.slug}/rank/")
     page.wait_for_selector("#cards .cand:focus")
     shown = on_screen_order(page)
+    letters = page.eval_on_selector_all("#cards .cand", "cards => cards.map(c => c.dataset.letter)")
+
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts").is_visible()
+    assert page.locator("#shortcuts", has_text="put the focused card at position N").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#shortcuts").is_visible()
+    page.locator("#cards .cand").nth(0).focus()
 
     page.keyboard.press("4")  # the first card goes to the bottom: B C D A
     page.keyboard.press("k")  # focus stays on the moved card; k focuses D
     page.keyboard.press("Shift+ArrowUp")  # D moves above C: B D C A
     page.keyboard.press("j")  # focus C
     page.keyboard.press("t")  # tie C with D
+    page.wait_for_function("document.getElementById('announcer').textContent.includes('tied with')")
+    assert (
+        page.locator("#announcer").inner_text() == f"Candidate {letters[2]} tied with candidate {letters[3]} at rank 2."
+    )
     page.keyboard.press("f")  # open C's flags; the first flag gets focus
     page.keyboard.press("Space")
     page.keyboard.press("Escape")
@@ -99,8 +141,9 @@ def test_a_trainer_ranks_ties_flags_and_submits_with_the_keyboard_only(ranking_p
     page.keyboard.type("D and C are equally good; A is wrong.")
     page.keyboard.press("Escape")
     page.keyboard.press("n")
-    assert "rank 2, tied with the card above" in page.locator("#cards .cand").nth(2).get_attribute("aria-label")
-    assert "tied with candidate" in page.locator("#announcer").inner_text() or True
+    ranks = [page.locator("#cards .rank-num").nth(i).inner_text() for i in range(4)]
+    assert ranks == ["1", "2", "2", "3"]
+    assert "rank 2, tied with the card above, 1 flag" in page.locator("#cards .cand").nth(2).get_attribute("aria-label")
     submit_and_wait(page)
 
     b, c, d, a = shown[1], shown[2], shown[3], shown[0]
@@ -112,6 +155,29 @@ def test_a_trainer_ranks_ties_flags_and_submits_with_the_keyboard_only(ranking_p
     assert ranking.duration_ms > 0
 
 
+def test_submitting_swaps_in_the_next_comparison_without_reloading(ranking_page, live_server, project, trainer):
+    first = comparison_with(project, ["One.", "Two.", "Three.", "Four."], prompt="First question?")
+    second = comparison_with(project, ["Uno.", "Dos.", "Tres.", "Cuatro."], prompt="Second question?")
+    page = ranking_page
+    page.goto(f"{live_server.url}/p/{project.slug}/rank/")
+    page.wait_for_selector("#cards .cand")
+    page.evaluate("window.__samePage = true")
+    for comparison in (first, second):
+        page.wait_for_selector("#cards .cand:focus")  # the swapped-in screen is set up
+        assert page.locator(".conversation", has_text=comparison.prompt_message.content).is_visible()
+        page.keyboard.press("Shift+ArrowDown")  # differ from the displayed order
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function(
+            f"!document.querySelector('#rank-form') || !document.querySelector('#rank-form').action.includes("
+            f"'/{Assignment.objects.get(trainer=trainer, comparison=comparison).id}/')"
+        )
+    page.wait_for_selector("#rank-area .done")
+    assert page.evaluate("window.__samePage") is True
+    rankings = list(Ranking.objects.filter(trainer=trainer).order_by("submitted_at"))
+    assert [r.comparison_id for r in rankings] == [first.id, second.id]
+    assert all(r.duration_ms > 0 for r in rankings)
+
+
 def test_the_displayed_order_is_confirmed_once(ranking_page, live_server, project, trainer):
     comparison_with(project, ["One.", "Two.", "Three.", "Four."])
     page = ranking_page
@@ -119,6 +185,7 @@ def test_the_displayed_order_is_confirmed_once(ranking_page, live_server, projec
     page.wait_for_selector("#cards .cand")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector(".confirm")
+    assert not Ranking.objects.exists()
     page.click("text=Yes, this is my ranking")
     page.wait_for_selector("#rank-area .message.success")
     ranking = Ranking.objects.get(trainer=trainer)
@@ -131,23 +198,43 @@ def test_a_trainer_skips_with_a_reason(ranking_page, live_server, project, train
     page.goto(f"{live_server.url}/p/{project.slug}/rank/")
     page.wait_for_selector("#cards .cand:focus")
     page.keyboard.press("x")
+    assert page.evaluate("document.activeElement.id") == "skip-reason"
     page.select_option("#skip-reason", "All candidates are identical")
     page.click("#skip-form button[type=submit]")
-    page.get_by_role("heading", name="Nothing left to rank").wait_for()
+    page.wait_for_selector("#rank-area .done")
     assignment = Assignment.objects.get(trainer=trainer)
     assert (assignment.status, assignment.skip_reason) == ("skipped", "All candidates are identical")
     assert not Ranking.objects.exists()
 
 
+def test_two_candidates_are_shown_side_by_side(ranking_page, live_server, project):
+    project.k = 2
+    project.save(update_fields=["k"])
+    comparison_with(project, ["Left or right.", "Right or left."])
+    page = ranking_page
+    page.goto(f"{live_server.url}/p/{project.slug}/rank/")
+    left, right = (page.locator("#cards .cand").nth(i).bounding_box() for i in range(2))
+    assert left["y"] == right["y"] and left["x"] + left["width"] <= right["x"]
+
+
 def test_model_output_is_inert_text(ranking_page, live_server, project, artifacts):
-    comparison_with(project, HOSTILE)
+    project.guidelines = "Guidelines <script>alert('guidelines')</script> [x](javascript:alert('g'))"
+    project.save(update_fields=["guidelines"])
+    comparison_with(project, HOSTILE, prompt="<img src=x onerror=\"alert('prompt')\"> <script>alert('p')</script>")
     page = ranking_page
     page.goto(f"{live_server.url}/p/{project.slug}/rank/")
     page.wait_for_selector("#cards .cand")
+    page.locator("#cards .expand:visible").evaluate_all("buttons => buttons.forEach(b => b.click())")
+    page.click("text=Guidelines")
+    for link in page.locator("#cards a, .conversation a, .guidelines a").all():
+        link.click(no_wait_after=True)
     page.wait_for_timeout(500)
     page.screenshot(path=artifacts / "hostile-candidates.png", full_page=True)
     assert page.evaluate("window.__pwned") is None
     assert page.dialogs == []
-    assert page.locator("#cards script, #cards img, #cards iframe").count() == 0
-    assert page.locator("#cards a[href^='javascript']").count() == 0
+    assert [line for line in page.console if "PWNED" in line] == []
+    assert page.locator("#main script, #main img, #main iframe, #main svg").count() == 0
+    assert page.locator("#main a[href^='javascript']").count() == 0
+    assert page.url.endswith(f"/p/{project.slug}/rank/")
     assert "<b>raw html</b>" in page.locator("#cards").inner_text()
+    assert "<script>" in page.locator(".conversation").inner_text()
