@@ -110,7 +110,7 @@ def ranking_submit(
         if comparison.rankings_count >= comparison.project.overlap:
             comparison_mark_complete(comparison=comparison)
         project_id = comparison.project_id
-        # A named callable: Django's robust on_commit logs failures by `__qualname__`.
+        # Not functools.partial: Django's robust on_commit logs a failure by `__qualname__`.
         transaction.on_commit(lambda: stats_maybe_refresh(project_id=project_id), robust=True)
     return ranking
 
