@@ -10,11 +10,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports.formats import EXPANSIONS, FORMATS, export_lines
+from exports.formats import EXPANSIONS, FILTERS, FLAG_MODES, FORMATS, export_lines
 from exports.models import ApiToken, Export
 from exports.native import native_rows
 from exports.pull import Cursor, pull_page
-from exports.services import export_options_check, jsonl
+from exports.services import jsonl
 from labeler.errors import RankLabError
 from labeler.models import Project
 from labeler.projects import project_status_counts
@@ -103,6 +103,40 @@ class ExportsApi(PipelineView):
         return Response(ExportSerializer(exports, many=True).data)
 
 
+class PullParams(serializers.Serializer):
+    """The query of a pull: format, cursor, page size, pair expansion and the export filters."""
+
+    format = serializers.ChoiceField(
+        choices=FORMATS,
+        default="native",
+        error_messages={"invalid_choice": f"Unknown format {{input}}; choose one of {', '.join(FORMATS)}."},
+    )
+    after = serializers.CharField(required=False, allow_blank=True, help_text="cursor from X-Next-Cursor")
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=MAX_LIMIT)
+    expansion = serializers.ChoiceField(choices=EXPANSIONS, default="consensus")
+    margin = serializers.BooleanField(default=False)
+    min_rankings = serializers.IntegerField(min_value=0, required=False)
+    min_agreement = serializers.FloatField(min_value=0, max_value=1, required=False)
+    exclude_flag = serializers.CharField(required=False)
+    exclude_flag_mode = serializers.ChoiceField(choices=FLAG_MODES, required=False)
+    exclude_skipped = serializers.BooleanField(required=False)
+    completed_after = serializers.DateField(required=False, help_text="completed on or after this day (UTC)")
+    completed_before = serializers.DateField(required=False, help_text="completed before this day (UTC)")
+    endpoint = serializers.CharField(required=False, help_text="only the candidates of this endpoint")
+
+    def options(self) -> dict:
+        data = self.validated_data
+        filters = {key: data[key] for key in FILTERS if key in data}
+        for key in ("completed_after", "completed_before"):
+            if key in filters:
+                filters[key] = filters[key].isoformat()
+        return {"expansion": data["expansion"], "margin": data["margin"], "filters": filters}
+
+
+def _message(errors: dict) -> str:
+    return " ".join(f"{field}: {' '.join(str(error) for error in problems)}" for field, problems in errors.items())
+
+
 class ComparisonsApi(PipelineView):
     @extend_schema(
         summary="Completed comparisons after a cursor, as JSONL",
@@ -113,29 +147,28 @@ class ComparisonsApi(PipelineView):
             "whose transaction committed while an earlier pull ran."
         ),
         parameters=[
-            OpenApiParameter("format", str, enum=list(FORMATS), default="native"),
-            OpenApiParameter("after", str, description="cursor from X-Next-Cursor; omit for the start"),
-            OpenApiParameter("limit", int, description=f"comparisons per pull, at most {MAX_LIMIT}"),
-            OpenApiParameter("expansion", str, enum=list(EXPANSIONS), default="consensus"),
-            OpenApiParameter("margin", bool, default=False),
+            PullParams,
+            OpenApiParameter(
+                "X-Next-Cursor",
+                str,
+                location=OpenApiParameter.HEADER,
+                response=[200],
+                description="the `after` of the next pull",
+            ),
         ],
         responses={(200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR)},
     )
     def get(self, request, slug: str):
         project = self.project(request, slug)
-        params = request.query_params
-        format = params.get("format", "native")
-        options = {"expansion": params.get("expansion", "consensus"), "margin": params.get("margin") in ("1", "true")}
+        params = PullParams(data=request.query_params)
+        if not params.is_valid():
+            raise ValidationError({"detail": _message(params.errors)})
+        format, options = params.validated_data["format"], params.options()
         try:
-            export_options_check(format=format, options=options)
-            cursor = Cursor.decode(params.get("after"))
-            limit = int(params.get("limit", MAX_LIMIT))
-        except (RankLabError, ValueError) as error:
-            raise ValidationError(
-                {"detail": str(error) if isinstance(error, RankLabError) else "limit must be a number"}
-            ) from error
-        if not 1 <= limit <= MAX_LIMIT:
-            raise ValidationError({"detail": f"limit must be between 1 and {MAX_LIMIT}"})
+            cursor = Cursor.decode(params.validated_data.get("after"))
+        except RankLabError as error:
+            raise ValidationError({"detail": str(error)}) from error
+        limit = params.validated_data["limit"]
         page = pull_page(project=project, cursor=cursor, limit=limit)
         rows = native_rows(project=project, comparisons=page.comparisons)
         response = StreamingHttpResponse(

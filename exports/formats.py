@@ -30,7 +30,9 @@ def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") ->
 
 
 def row_pairs(row: dict, *, expansion: str) -> Iterator[tuple[int, int, int]]:
-    """The preference pairs of a native row under the chosen expansion."""
+    """The preference pairs of a native row under the chosen expansion; none without a prompt."""
+    if not row["prompt"]:
+        return
     if expansion == "individual":
         for ranking in row["rankings"]:
             yield from preference_pairs(ranking["tiers"])
@@ -56,8 +58,6 @@ def to_trl(row: dict, *, expansion: str = "consensus", margin: bool = False) -> 
 
     `margin` is on every row or on none: TRL's reward trainer fails on a mix.
     """
-    if not row["prompt"]:
-        return
     texts = _texts(row)
     for winner, loser, distance in row_pairs(row, expansion=expansion):
         line = {
@@ -83,9 +83,7 @@ def hh_transcript(messages: list[dict]) -> str:
             parts.append(message["content"])
         else:
             speaker = "Human" if message["role"] == "user" else "Assistant"
-            parts.append(
-                f"\n\nHuman: {message['content']}" if speaker == "Human" else f"\n\nAssistant: {message['content']}"
-            )
+            parts.append(f"\n\n{speaker}: {message['content']}")
     return "".join(parts)
 
 
@@ -112,11 +110,24 @@ def to_openai_dpo(row: dict, *, expansion: str = "consensus", **_) -> Iterator[d
 
 
 def to_sft(row: dict, **_) -> Iterator[dict]:
-    """The prompt and its one best answer; none when the best is tied or nothing was acceptable."""
-    consensus = row["consensus"]
-    if not consensus or len(consensus[0]) != 1 or row["none_acceptable"]:
+    """The prompt and its one best answer.
+
+    An answer a trainer wrote wins: trainers write one when the sampled ones fall short.
+    Otherwise the single best of the consensus; none when the best is tied or most trainers
+    found nothing acceptable.
+    """
+    if not row["prompt"]:
         return
-    yield {"messages": [*row["prompt"], {"role": "assistant", "content": _texts(row)[consensus[0][0]]}]}
+    written = [candidate for candidate in row["candidates"] if candidate.get("source") == "trainer"]
+    consensus = row["consensus"]
+    if written:
+        position = {candidate: index for index, tier in enumerate(consensus) for candidate in tier}
+        best = min(reversed(written), key=lambda candidate: position.get(candidate["id"], len(consensus)))["text"]
+    elif consensus and len(consensus[0]) == 1 and not row["none_acceptable"]:
+        best = _texts(row)[consensus[0][0]]
+    else:
+        return
+    yield {"messages": [*row["prompt"], {"role": "assistant", "content": best}]}
 
 
 def to_native(row: dict, **_) -> Iterator[dict]:
@@ -128,6 +139,13 @@ CONVERTERS = {"native": to_native, "trl": to_trl, "hh": to_hh, "openai_dpo": to_
 
 def convert(row: dict, *, format: str, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:
     return CONVERTERS[format](row, expansion=expansion, margin=margin)
+
+
+FILTERS = (
+    "min_rankings", "min_agreement", "exclude_flag", "exclude_flag_mode", "exclude_skipped",
+    "completed_after", "completed_before", "endpoint",
+)  # fmt: skip
+FLAG_MODES = ("any", "most")
 
 
 def keep_row(row: dict, filters: dict) -> bool:

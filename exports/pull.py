@@ -3,12 +3,14 @@
 A comparison's `completed_xid` is the id of the transaction that completed it. Transaction
 ids are handed out when a transaction starts writing, not when it commits, so "greater than
 the last id seen" would skip a transaction that started early and committed late. A pull
-therefore hands out only rows whose xid is below the snapshot's xmin, the oldest transaction
-still running: every transaction below it has finished, so no row can appear there later.
+therefore hands out only rows whose xid is below the oldest transaction still running (the
+snapshot's xmin): every transaction below it has finished, so no row can appear there later.
 Rows are ordered by (xid, id) and the cursor is the last pair handed out.
 
-The horizon is cluster-wide: a transaction left open anywhere on the PostgreSQL server
-(another database included) holds back new rows until it ends. Rows are delayed, never lost.
+Transaction ids are shared by every database of the server, so transactions that
+pg_stat_activity places in another database are left out of the horizon: they cannot write
+here, and a shared server is always busy somewhere. An open transaction in this database
+holds back new rows until it ends: rows are delayed, never lost.
 """
 
 import base64
@@ -43,12 +45,25 @@ class Cursor:
             raise RankLabError("The cursor is not one this API handed out.") from error
 
 
+# The oldest running transaction that is not known to belong to another database (one that
+# ended before pg_stat_activity was read counts as ours), else the snapshot's xmax.
+_HORIZON_SQL = """
+SELECT coalesce(
+    (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+     WHERE NOT EXISTS (
+        SELECT FROM pg_stat_activity AS a WHERE a.backend_xid = x::xid AND a.datname <> current_database()
+     )),
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint
+)
+"""
+
+
 def visible_horizon() -> int | None:
     """Every transaction below this id has finished; None where the database needs no horizon."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        cursor.execute(_HORIZON_SQL)
         return cursor.fetchone()[0]
 
 

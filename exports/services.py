@@ -1,16 +1,16 @@
 """Export jobs: a dataset file written once, in the background, through Django's storage."""
 
 import hashlib
-import json
 import tempfile
 from collections.abc import Iterator
 
+import orjson
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from exports.formats import EXPANSIONS, FORMATS, SCHEMA_VERSION, export_lines
+from exports.formats import EXPANSIONS, FILTERS, FLAG_MODES, FORMATS, SCHEMA_VERSION, export_lines
 from exports.models import Export
 from exports.native import native_rows
 from exports.webhooks import webhooks_notify
@@ -25,16 +25,22 @@ def export_options_check(*, format: str, options: dict) -> None:
         raise RankLabError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
     if options.get("expansion", "consensus") not in EXPANSIONS:
         raise RankLabError(f"Unknown pair expansion; choose one of {', '.join(EXPANSIONS)}.")
+    filters = options.get("filters", {})
+    if unknown := sorted(set(filters) - set(FILTERS)):
+        raise RankLabError(f"Unknown filter {', '.join(unknown)}; the filters are {', '.join(FILTERS)}.")
+    if filters.get("exclude_flag_mode", "any") not in FLAG_MODES:
+        raise RankLabError(f"exclude_flag_mode is one of {', '.join(FLAG_MODES)}.")
 
 
 _FLUSH_BYTES = 256 * 1024
 
 
 def jsonl(lines: Iterator[dict]) -> Iterator[bytes]:
-    """JSON Lines, in chunks of about 256 KiB: one write per line would dominate a big stream."""
+    """JSON Lines (compact, UTF-8), in chunks of about 256 KiB: one write per line would dominate a big stream."""
     buffer, size = [], 0
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     for line in lines:
-        encoded = json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        encoded = dumps(line, option=newline)
         buffer.append(encoded)
         size += len(encoded)
         if size >= _FLUSH_BYTES:

@@ -1,5 +1,10 @@
 """A project ranked end to end through the real services, for the export tests."""
 
+import io
+import json
+
+from labeler.imports import conversations_import
+from labeler.models import Candidate
 from labeler.queue import assignment_lease_next
 from rankings.services import Judgement, ranking_submit
 from rankings.tests.factories import ready_comparisons, trainers_of
@@ -18,3 +23,32 @@ def rank_all(project, *, comparisons: int, trainers: int) -> None:
                 trainer=trainer,
                 judgement=Judgement(tiers=tiers, flags=flags, rationale="first is best", duration_ms=900),
             )
+
+
+DOCS_CONVERSATION = {
+    "id": "weather-1",
+    "metadata": {"topic": "travel"},
+    "messages": [
+        {"role": "system", "content": "Answer briefly."},
+        {"role": "user", "content": "Is it rainy in Tōkyō in June?"},
+    ],
+    "candidates": ["Yes: June is the rainy season (tsuyu).", "No, June is dry.", "I can't predict the weather."],
+}
+
+
+def docs_project(project) -> None:
+    """The project of docs/export-formats.md: imported, then ranked by two trainers."""
+    project.k, project.overlap = 3, 2
+    project.guidelines = "Prefer the answer that is correct, then the one that is brief."
+    project.save(update_fields=["k", "overlap", "guidelines"])
+    conversations_import(project=project, source=io.BytesIO(json.dumps(DOCS_CONVERSATION).encode()))
+    right, dry, unsure = Candidate.objects.filter(comparison__project=project).order_by("sample_index")
+    # Confirmed up front: a shuffled display order may happen to be the ranking itself.
+    said = {"flags": {dry.id: ["untruthful"]}, "rationale": "The first is right: June is the rainy season."}
+    judgements = [
+        Judgement(tiers=[[right.id], [unsure.id, dry.id]], duration_ms=41_000, confirmed_display_order=True, **said),
+        Judgement(tiers=[[right.id], [dry.id], [unsure.id]], duration_ms=23_500, confirmed_display_order=True, **said),
+    ]
+    for trainer, judgement in zip(trainers_of(project, 2), judgements, strict=True):
+        assignment = assignment_lease_next(project=project, trainer=trainer)
+        ranking_submit(assignment_id=assignment.id, trainer=trainer, judgement=judgement)

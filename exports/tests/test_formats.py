@@ -131,3 +131,34 @@ def test_filters_drop_flagged_unagreed_and_skipped_comparisons():
 def test_the_endpoint_filter_keeps_only_that_endpoints_candidates():
     lines = list(export_lines([row()], format="trl", options={"filters": {"endpoint": "a"}}))
     assert [(line["chosen"][0]["content"], line["rejected"][0]["content"]) for line in lines] == [("Sunny ☀️", "Rainy")]
+
+
+def test_sft_prefers_an_answer_a_trainer_wrote():
+    written = {"id": 4, "text": "Humid, 25 °C, rain most afternoons.", "endpoint": None, "source": "trainer"}
+    candidates = [*row()["candidates"], written]
+    assert list(to_sft(row(candidates=candidates, none_acceptable=True))) == [
+        {"messages": [SYSTEM, *TURNS, {"role": "assistant", "content": "Humid, 25 °C, rain most afternoons."}]}
+    ]
+
+
+def test_no_format_yields_a_line_without_a_prompt():
+    for format in ("trl", "hh", "openai_dpo", "sft"):
+        assert list(export_lines([row(prompt=[])], format=format, options={})) == [], format
+
+
+def test_a_multi_turn_prompt_ends_with_the_user_turn_in_every_format():
+    [trl, _] = export_lines([row()], format="trl", options={})
+    assert trl["prompt"][-1] == TURNS[-1] and trl["prompt"][-2]["role"] == "assistant"
+    [dpo, _] = export_lines([row()], format="openai_dpo", options={})
+    assert dpo["input"]["messages"][-1] == TURNS[-1]
+    [hh, _] = export_lines([row()], format="hh", options={})
+    assert "\n\nAssistant: Oui, merci.\n\nHuman: Et le 東京 weather?\n\nAssistant: Sunny ☀️" in hh["chosen"]
+
+
+def test_jsonl_keeps_unicode_as_utf8_one_object_per_line():
+    from exports.services import jsonl
+
+    assert (
+        b"".join(jsonl(iter([{"text": "東京 ☀️"}, {"text": "a\nb"}])))
+        == '{"text":"東京 ☀️"}\n{"text":"a\\nb"}\n'.encode()
+    )

@@ -88,9 +88,23 @@ def test_no_token_is_refused_with_json(client, project):
     assert "Bearer" in response.json()["detail"]
 
 
-def test_a_bad_cursor_or_format_is_a_clear_error(client, project, secret):
+def test_a_bad_cursor_format_or_filter_is_a_clear_error(client, project, secret):
     assert "cursor" in pull(client, project.slug, secret, after="garbage!").json()["detail"]
-    assert "Unknown format" in pull(client, project.slug, secret, format="csv").json()["detail"]
+    bad_format = pull(client, project.slug, secret, format="csv")
+    assert bad_format.status_code == 400
+    assert "Unknown format csv" in bad_format.json()["detail"]
+    assert "min_agreement" in pull(client, project.slug, secret, min_agreement="high").json()["detail"]
+    assert "limit" in pull(client, project.slug, secret, limit=0).json()["detail"]
+
+
+def test_a_pull_takes_the_export_filters(client, project, secret):
+    project.overlap = 1
+    project.save(update_fields=["overlap"])
+    rank_all(project, comparisons=2, trainers=1)  # every ranking flags its last candidate untruthful
+    assert len(lines(pull(client, project.slug, secret))) == 2
+    assert lines(pull(client, project.slug, secret, exclude_flag="untruthful")) == []
+    assert lines(pull(client, project.slug, secret, min_rankings=2)) == []
+    assert len(lines(pull(client, project.slug, secret, completed_after="2000-01-01", format="sft"))) == 2
 
 
 def test_tokens_are_stored_hashed_and_record_their_use(client, project, secret):

@@ -3,6 +3,7 @@
 import json
 import threading
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 
@@ -44,6 +45,16 @@ def test_a_transaction_that_started_first_and_commits_last_is_in_the_next_pull(p
     second, cursor = pulled(project, cursor)
     assert second == [early.id, late.id]
     assert pulled(project, cursor)[0] == []
+
+
+def test_a_transaction_open_in_another_database_holds_nothing_back(project):
+    [comparison] = ready_comparisons(project, 1)
+    params = connection.get_connection_params()
+    with psycopg.connect(**{**params, "dbname": "postgres"}) as elsewhere:
+        elsewhere.execute("SELECT pg_current_xact_id()")  # an xid older than the completion, never committed
+        with transaction.atomic():
+            comparison_mark_complete(comparison=Comparison.objects.get(id=comparison.id))
+        assert pulled(project, Cursor(0, 0))[0] == [comparison.id]
 
 
 def test_pulling_while_trainers_submit_gets_every_comparison_exactly_once(project):

@@ -90,6 +90,7 @@ def test_a_lead_adds_a_webhook_and_sees_the_log(client, project, lead):
     assert hook.secret.startswith("whsec_")
     page = client.get(reverse("token_list", args=[project.slug]))
     assert "https://example.org/hook" in page.text
+    assert f"<title>API &amp; webhooks · {project.name} · RankLab</title>" in page.text
     client.post(reverse("webhook_remove", args=[project.slug, hook.id]))
     hook.refresh_from_db()
     assert not hook.is_active

@@ -1,9 +1,10 @@
 import json
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from exports.formats import EXPANSIONS, FORMATS
+from exports.formats import EXPANSIONS, FILTERS, FLAG_MODES, FORMATS
 from exports.models import Export
 from exports.services import export_options_check, export_write
 from labeler.errors import RankLabError
@@ -20,18 +21,23 @@ class Command(BaseCommand):
         parser.add_argument("--margin", action="store_true")
         parser.add_argument("--min-rankings", type=int, default=0)
         parser.add_argument("--min-agreement", type=float)
-        parser.add_argument("--exclude-flag")
+        parser.add_argument("--exclude-flag", help="a flag key: leave out comparisons where trainers set it")
+        parser.add_argument("--exclude-flag-mode", choices=FLAG_MODES, default="any")
+        parser.add_argument("--exclude-skipped", action="store_true")
+        parser.add_argument("--completed-after", type=date.fromisoformat, help="YYYY-MM-DD, UTC")
+        parser.add_argument("--completed-before", type=date.fromisoformat, help="YYYY-MM-DD, UTC")
+        parser.add_argument("--endpoint", help="only the candidates of this endpoint (its name)")
         parser.add_argument("--user", help="recorded as the export's author")
 
     def handle(self, *args, **options):
         project = Project.objects.filter(slug=options["project"]).first()
         if project is None:
             raise CommandError(f"There is no project {options['project']!r}.")
-        filters = {"min_rankings": options["min_rankings"]}
-        if options["min_agreement"] is not None:
-            filters["min_agreement"] = options["min_agreement"]
-        if options["exclude_flag"]:
-            filters["exclude_flag"] = options["exclude_flag"]
+        filters = {
+            key: value.isoformat() if isinstance(value, date) else value
+            for key in FILTERS
+            if (value := options[key]) not in (None, False, "")
+        }
         export_options = {"expansion": options["expansion"], "margin": options["margin"], "filters": filters}
         try:
             export_options_check(format=options["format"], options=export_options)
