@@ -7,7 +7,6 @@ never becomes a preference pair.
 """
 
 from collections.abc import Iterator
-from itertools import combinations
 
 FORMATS = ("native", "trl", "hh", "openai_dpo", "sft")
 EXPANSIONS = ("consensus", "individual", "best_vs_rest")
@@ -15,33 +14,41 @@ SCHEMA_VERSION = 1
 
 
 def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") -> list[tuple[int, int, int]]:
-    """(winner, loser, margin) for the non-tied pairs of one ranking; margin is the tier distance."""
-    position = {candidate: index for index, tier in enumerate(tiers) for candidate in tier}
+    """(winner, loser, margin) for the non-tied pairs of one ranking; margin is the tier distance.
+
+    Pairs come best first, candidates of a tier by id.
+    """
     if expansion == "best_vs_rest":
         if not tiers or len(tiers[0]) != 1:
             return []
         best = tiers[0][0]
-        return [(best, other, position[other]) for tier in tiers[1:] for other in tier]
-    pairs = []
-    for a, b in combinations(sorted(position, key=lambda c: (position[c], c)), 2):
-        if position[a] != position[b]:
-            pairs.append((a, b, position[b] - position[a]))
-    return pairs
+        return [(best, other, distance) for distance, tier in enumerate(tiers[1:], 1) for other in sorted(tier)]
+    ordered = [sorted(tier) for tier in tiers]
+    return [
+        (winner, loser, lower - upper)
+        for upper, winners in enumerate(ordered)
+        for winner in winners
+        for lower in range(upper + 1, len(ordered))
+        for loser in ordered[lower]
+    ]
 
 
-def row_pairs(row: dict, *, expansion: str) -> Iterator[tuple[int, int, int]]:
+def row_pairs(row: dict, *, expansion: str) -> list[tuple[int, int, int]]:
     """The preference pairs of a native row under the chosen expansion; none without a prompt."""
     if not row["prompt"]:
-        return
+        return []
     if expansion == "individual":
-        for ranking in row["rankings"]:
-            yield from preference_pairs(ranking["tiers"])
-    else:
-        yield from preference_pairs(row["consensus"], expansion=expansion)
+        return [pair for ranking in row["rankings"] for pair in preference_pairs(ranking["tiers"])]
+    return preference_pairs(row["consensus"], expansion=expansion)
 
 
 def _texts(row: dict) -> dict[int, str]:
     return {candidate["id"]: candidate["text"] for candidate in row["candidates"]}
+
+
+def _answers(row: dict) -> dict[int, list[dict]]:
+    """Each candidate as an assistant turn, built once per row and shared by its pairs' lines."""
+    return {candidate["id"]: [{"role": "assistant", "content": candidate["text"]}] for candidate in row["candidates"]}
 
 
 def _provenance(row: dict) -> dict:
@@ -58,14 +65,9 @@ def to_trl(row: dict, *, expansion: str = "consensus", margin: bool = False) -> 
 
     `margin` is on every row or on none: TRL's reward trainer fails on a mix.
     """
-    texts = _texts(row)
+    answers, provenance = _answers(row), _provenance(row)
     for winner, loser, distance in row_pairs(row, expansion=expansion):
-        line = {
-            "prompt": row["prompt"],
-            "chosen": [{"role": "assistant", "content": texts[winner]}],
-            "rejected": [{"role": "assistant", "content": texts[loser]}],
-            **_provenance(row),
-        }
+        line = {"prompt": row["prompt"], "chosen": answers[winner], "rejected": answers[loser], **provenance}
         if margin:
             line["margin"] = float(distance)
         yield line
@@ -88,24 +90,24 @@ def hh_transcript(messages: list[dict]) -> str:
 
 
 def to_hh(row: dict, *, expansion: str = "consensus", **_) -> Iterator[dict]:
-    texts = _texts(row)
+    texts, provenance = _texts(row), _provenance(row)
     prefix = hh_transcript(row["prompt"])
     for winner, loser, _distance in row_pairs(row, expansion=expansion):
         yield {
             "chosen": f"{prefix}\n\nAssistant: {texts[winner]}",
             "rejected": f"{prefix}\n\nAssistant: {texts[loser]}",
-            **_provenance(row),
+            **provenance,
         }
 
 
 def to_openai_dpo(row: dict, *, expansion: str = "consensus", **_) -> Iterator[dict]:
     """OpenAI's preference fine-tuning format (exactly its three keys)."""
-    texts = _texts(row)
+    answers = _answers(row)
     for winner, loser, _distance in row_pairs(row, expansion=expansion):
         yield {
             "input": {"messages": row["prompt"]},
-            "preferred_output": [{"role": "assistant", "content": texts[winner]}],
-            "non_preferred_output": [{"role": "assistant", "content": texts[loser]}],
+            "preferred_output": answers[winner],
+            "non_preferred_output": answers[loser],
         }
 
 
@@ -191,7 +193,7 @@ def export_lines(rows, *, format: str, options: dict) -> Iterator[dict]:
     expansion = options.get("expansion", "consensus")
     margin = bool(options.get("margin", False))
     for row in rows:
-        if not keep_row(row, filters):
+        if filters and not keep_row(row, filters):
             continue
         if endpoint := filters.get("endpoint"):
             row = restrict_to_endpoint(row, endpoint)

@@ -38,9 +38,9 @@ def ranked_pairs(rankings: list[Tiers]) -> Tiers:
     separates share a tier, so `ranked_pairs([[[1], [2]], [[2], [1]]]) == [[1, 2]]`. One
     ranking is its own consensus; no rankings give `[]`.
     """
-    candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
     if len(rankings) == 1:
         return [list(tier) for tier in rankings[0]]
+    candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
     beats: dict[int, set[int]] = defaultdict(set)
     for _, _, winner, loser in majorities(rankings):
         if not _reaches(beats, loser, winner):
