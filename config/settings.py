@@ -167,6 +167,10 @@ CACHES = (
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ranklab_cache"}}
 )
+# With Redis, every trainer request reads its session from memory; the database copy stays
+# the durable one, so restarting Redis logs nobody out.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -99,9 +99,13 @@ def comparisons_open_to(*, project: Project, trainer, now=None) -> QuerySet[Comp
     )
 
 
-def comparisons_waiting_count(*, project: Project, trainer) -> int:
-    """How many comparisons the trainer could still be given in this project."""
-    return comparisons_open_to(project=project, trainer=trainer).count()
+def comparisons_waiting_count(*, project: Project, trainer, up_to: int | None = None) -> int:
+    """How many comparisons the trainer could still be given in this project, counting no further than `up_to`.
+
+    A full count walks every open comparison: hundreds of milliseconds at 100k.
+    """
+    open_to = comparisons_open_to(project=project, trainer=trainer)
+    return (open_to[:up_to] if up_to else open_to).count()
 
 
 def assignment_current(*, project: Project, trainer) -> Assignment | None:

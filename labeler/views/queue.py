@@ -26,6 +26,9 @@ SKIP_REASONS = [
     "The candidates are broken or empty",
 ]
 
+# The home page counts what waits for a trainer up to here, then says "more than".
+WAITING_SHOWN = 1000
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -40,7 +43,12 @@ def home(request: HttpRequest) -> HttpResponse:
     for project in projects:
         project.role_label = Membership.Role(project.role).label
         project.is_trainer = project.role == Membership.Role.TRAINER
-        project.waiting = comparisons_waiting_count(project=project, trainer=request.user) if project.is_trainer else 0
+        waiting = (
+            comparisons_waiting_count(project=project, trainer=request.user, up_to=WAITING_SHOWN + 1)
+            if project.is_trainer
+            else 0
+        )
+        project.waiting, project.waiting_more = min(waiting, WAITING_SHOWN), waiting > WAITING_SHOWN
         project.ranked_today = ranked_today.get(project.id, 0)
     context = {"projects": projects, "can_create": request.user.has_perm("labeler.add_project")}
     return TemplateResponse(request, "labeler/home.html", context)
