@@ -24,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The bench folder itself must not be on the path: bench/queue.py would shadow `queue`.
 sys.path[0] = str(ROOT)
+
+from bench.fresh import django_on_fresh_database
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_export"
 
 PAIRS_SQL = """
@@ -41,25 +44,13 @@ WHERE c.project_id = {project} AND tw.i < tl.j AND w.id = wid::bigint AND l.id =
 
 
 def setup(database_url: str, comparisons: int):
-    import psycopg
-
-    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
-    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0")
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
+    django_on_fresh_database(database_url)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
 
     from exports.tokens import token_create
     from labeler.models import Membership, Project
 
-    call_command("migrate", verbosity=0)
     # The rows below were completed "long ago": by a transaction id below every live one.
     user = get_user_model().objects.create_user("bench")
     project = Project.objects.create(name="bench", slug="bench", k=4, overlap=1)

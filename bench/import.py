@@ -13,11 +13,12 @@ import os
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 # The bench folder itself must not be on the path: bench/queue.py would shadow `queue`.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench.fresh import django_on_fresh_database
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_import"
 
@@ -61,24 +62,11 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     args = parser.parse_args()
 
-    import psycopg
-
-    name = urllib.parse.urlsplit(args.database_url).path.lstrip("/")
-    with psycopg.connect(args.database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0")
     # Sampling is enqueued on commit; a broker that needs no server keeps the bench self-contained.
-    os.environ.update(REDIS_URL="", CELERY_BROKER_URL="memory://")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    django_on_fresh_database(args.database_url, CELERY_BROKER_URL="memory://")
     from labeler.imports import conversations_import
     from labeler.models import Comparison, Message, Project
 
-    call_command("migrate", verbosity=0)
     project = Project.objects.create(name="bench", slug="bench", k=4, overlap=3)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "conversations.jsonl"

@@ -40,28 +40,11 @@ from http.cookiejar import Cookie, CookieJar
 
 import redis
 
+from bench.fresh import django_on_fresh_database
+
 ROOT = Path(sys.path[0])
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_queue"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/3"
-
-
-def setup_django(database_url: str, redis_url: str) -> None:
-    import psycopg
-
-    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
-    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0")
-    # Like production: the cache (the stats trigger counts submissions in it) and the broker on Redis.
-    os.environ["REDIS_URL"] = redis_url
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def make_project(slug: str, comparisons: int):
@@ -349,7 +332,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
-    setup_django(args.database_url, args.redis_url)
+    # Like production: the cache (the stats trigger counts submissions in it), sessions and the broker on Redis.
+    django_on_fresh_database(args.database_url, redis_url=args.redis_url)
     big = make_project("bench-100k", args.comparisons)
     small = make_project("bench-1k", 1000)
     counts = [int(n) for n in args.trainers.split(",")]

@@ -28,7 +28,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
+from bench.fresh import recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "ranklab_bench_sampling"
@@ -49,10 +49,8 @@ def prompts(count: int) -> list[str]:
 
 
 def fresh_database() -> str:
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    return f"{SERVER_URL}/{DATABASE}"
+    recreate_database(url := f"{SERVER_URL}/{DATABASE}")
+    return url
 
 
 def start_embedded_model() -> tuple[subprocess.Popen, str]:

@@ -14,39 +14,22 @@ worst response time, and its query count.
 import argparse
 import hashlib
 import json
-import os
 import random
 import resource
 import statistics
 import sys
 import time
-import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The bench folder itself must not be on the path: bench/queue.py would shadow `queue`.
 sys.path[0] = str(ROOT)
+
+from bench.fresh import django_on_fresh_database
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_stats"
 K, PER_COMPARISON, TRAINERS, BATCH = 4, 3, 30, 5000
-
-
-def fresh_database(database_url: str) -> None:
-    import psycopg
-
-    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
-    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0")
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
 
 
 def populate(rankings: int, seed: int = 1):
@@ -173,7 +156,7 @@ def main() -> None:
     parser.add_argument("--rankings", type=int, default=100_000)
     parser.add_argument("--database-url", default=DEFAULT_DB)
     args = parser.parse_args()
-    fresh_database(args.database_url)
+    django_on_fresh_database(args.database_url)
     started = time.perf_counter()
     project, lead = populate(args.rankings)
     setup_seconds = time.perf_counter() - started
