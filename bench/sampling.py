@@ -28,7 +28,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.fresh import recreate_database
+from bench.fresh import django_on_fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "ranklab_bench_sampling"
@@ -46,11 +46,6 @@ ASKS = [
 
 def prompts(count: int) -> list[str]:
     return [ASKS[i // len(TOPICS) % len(ASKS)].format(TOPICS[i % len(TOPICS)]) + f" (#{i})" for i in range(count)]
-
-
-def fresh_database() -> str:
-    recreate_database(url := f"{SERVER_URL}/{DATABASE}")
-    return url
 
 
 def start_embedded_model() -> tuple[subprocess.Popen, str]:
@@ -166,15 +161,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="Alternate the two sides this many times.")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = fresh_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    # Without Redis, as `make run`: the sampler's per-endpoint state lives in the database cache.
+    django_on_fresh_database(f"{SERVER_URL}/{DATABASE}")
     logging.getLogger("httpx2").setLevel(logging.WARNING)
-    call_command("migrate", verbosity=0)
 
     server, url = (None, args.url) if args.url else start_embedded_model()
     try:
