@@ -10,11 +10,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports.formats import EXPANSIONS, FILTERS, FLAG_MODES, FORMATS, export_lines
+from exports.formats import EXPANSIONS, FLAG_MODES, FORMATS, export_lines
 from exports.models import ApiToken, Export
 from exports.native import native_rows
 from exports.pull import Cursor, pull_page
-from exports.services import jsonl
+from exports.services import export_options, jsonl
+from exports.tokens import token_authenticate
 from labeler.errors import RankLabError
 from labeler.models import Project
 from labeler.projects import project_status_counts
@@ -26,8 +27,6 @@ class TokenAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        from exports.tokens import token_authenticate
-
         header = get_authorization_header(request).split()
         if not header:
             return None
@@ -126,11 +125,7 @@ class PullParams(serializers.Serializer):
 
     def options(self) -> dict:
         data = self.validated_data
-        filters = {key: data[key] for key in FILTERS if key in data}
-        for key in ("completed_after", "completed_before"):
-            if key in filters:
-                filters[key] = filters[key].isoformat()
-        return {"expansion": data["expansion"], "margin": data["margin"], "filters": filters}
+        return export_options(expansion=data["expansion"], margin=data["margin"], values=data)
 
 
 def _message(errors: dict) -> str:

@@ -1,9 +1,9 @@
 """RankLab's native export row: everything known about one ranked comparison.
 
-Rows are built a chunk of comparisons at a time with one query per table, so a file or an
-API pull of millions of rows runs in constant memory. The queries are plain SQL returning
-tuples: at a million rows, the ORM's per-row work (model fields, converters, a thousand
-bound parameters per `IN`) cost several times what the database does.
+Rows are built a chunk of comparisons at a time with three queries (comparisons with their
+candidates and rankings as JSON, conversations, messages), so a file or an API pull of
+millions of rows runs in constant memory. The queries are plain SQL: at a million rows, the
+ORM's per-row work (model instances, converters) would cost several times what the database does.
 """
 
 import hashlib
@@ -21,8 +21,9 @@ from django.db import connection, connections
 from django.db.models import QuerySet
 
 from exports.formats import SCHEMA_VERSION
+from labeler.conversations import message_path
 from labeler.models import Comparison, Project
-from rankings.agreement import comparison_agreement, mean_kendall_tau_b, pairwise_agreement
+from rankings.agreement import mean_kendall_tau_b, pairwise_agreement
 from rankings.consensus import ranked_pairs
 
 CHUNK = 1000
@@ -187,6 +188,7 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
         tiers = [ranking["tiers"] for ranking in judged]
         adjudicated = loads(adjudicated) if adjudicated else None
         votes = [ranking["none_acceptable"] for ranking in judged]
+        figures = _agreement_figures(tiers)
         yield {
             "schema_version": SCHEMA_VERSION,
             "comparison_id": comparison_id,
@@ -194,14 +196,14 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
             "conversation_id": external_id,
             "metadata": loads(metadata),
             "question": project.guidelines,
-            "prompt": _path(messages[conversation_id], prompt_id),
+            "prompt": message_path(messages[conversation_id], prompt_id),
             "candidates": candidates,
             "rankings": judged,
             "skips": skips,
             "consensus": adjudicated or (ranked_pairs(tiers) if tiers else []),
             "consensus_method": "adjudication" if adjudicated else "ranked_pairs",
-            "agreement": comparison_agreement(tiers),
-            "agreement_figures": _agreement_figures(tiers),
+            "agreement": figures["exact"] if figures else None,
+            "agreement_figures": figures,
             "none_acceptable": bool(votes) and sum(votes) * 2 > len(votes),
             "is_gold": bool(is_gold),
             "completed_at": completed_at,
@@ -210,16 +212,6 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
 
 _INDEX = itemgetter("index")
 _SUBMITTED = itemgetter("submitted_at")
-
-
-def _path(messages: dict[int, tuple], message_id: int) -> list[dict]:
-    """The chat messages from the conversation's root down to `message_id`."""
-    chain = []
-    while message_id is not None:
-        parent_id, role, content = messages[message_id]
-        chain.append({"role": role, "content": content})
-        message_id = parent_id
-    return chain[::-1]
 
 
 def _agreement_figures(tiers: list[list[list[int]]]) -> dict | None:

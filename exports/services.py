@@ -2,7 +2,8 @@
 
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import date
 
 import orjson
 from django.core.files import File
@@ -30,6 +31,16 @@ def export_options_check(*, format: str, options: dict) -> None:
         raise RankLabError(f"Unknown filter {', '.join(unknown)}; the filters are {', '.join(FILTERS)}.")
     if filters.get("exclude_flag_mode", "any") not in FLAG_MODES:
         raise RankLabError(f"exclude_flag_mode is one of {', '.join(FLAG_MODES)}.")
+
+
+def export_options(*, expansion: str, margin: bool, values: Mapping) -> dict:
+    """Export options from a form's, a command's or a query's values: the filters that are set, days as ISO text."""
+    filters = {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key in FILTERS
+        if (value := values.get(key)) not in (None, "", False)
+    }
+    return {"expansion": expansion, "margin": margin, "filters": filters}
 
 
 _FLUSH_BYTES = 256 * 1024

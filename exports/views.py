@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from exports.formats import EXPANSIONS, FORMATS
 from exports.models import ApiToken, Export, Webhook, WebhookDelivery
-from exports.services import export_create
+from exports.services import export_create, export_options
 from exports.tokens import token_create, token_revoke
 from exports.webhooks import webhook_create
 from labeler.errors import RankLabError
@@ -35,13 +35,7 @@ class ExportForm(forms.Form):
 
     def options(self) -> dict:
         data = self.cleaned_data
-        filters = {
-            key: (value.isoformat() if hasattr(value, "isoformat") else value)
-            for key in ("min_rankings", "min_agreement", "exclude_flag", "exclude_flag_mode", "exclude_skipped",
-                        "completed_after", "completed_before", "endpoint")
-            if (value := data.get(key)) not in (None, "", False)
-        }  # fmt: skip
-        return {"expansion": data["expansion"], "margin": data["margin"], "filters": filters}
+        return export_options(expansion=data["expansion"], margin=data["margin"], values=data)
 
 
 @login_required

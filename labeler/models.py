@@ -167,13 +167,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
 
-    def path(self) -> list["Message"]:
-        """The messages from the root down to this one."""
-        chain = [self]
-        while chain[-1].parent_id is not None:
-            chain.append(chain[-1].parent)
-        return chain[::-1]
-
 
 class Comparison(models.Model):
     class Status(models.TextChoices):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.http import Http404
 
+from labeler.conversations import comparison_messages
 from labeler.errors import RankLabError
 from labeler.models import Candidate, Comparison, Project
 from rankings.agreement import average_ranks, comparison_agreement
@@ -68,7 +69,7 @@ def comparison_review(*, project: Project, comparison_id: int) -> Review:
     ]
     return Review(
         comparison=comparison,
-        prompt=[{"role": message.role, "content": message.content} for message in comparison.prompt_message.path()],
+        prompt=comparison_messages(comparison=comparison),
         candidates=candidates,
         rows=rows,
         consensus=consensus,

@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from labeler.conversations import comparison_messages
 from labeler.models import Candidate, Comparison, Message, ModelEndpoint, Project
 from labeler.sampling.client import (
     Completion,
@@ -63,21 +64,6 @@ def endpoint_plan(*, project: Project, endpoints: list[ModelEndpoint]) -> dict[i
         )
     indexes = iter(range(project.k))
     return {next(indexes): endpoint for endpoint in endpoints for _ in range(endpoint.share)}
-
-
-def comparison_messages(*, comparison: Comparison) -> list[dict]:
-    """The conversation from its root down to the prompt message, as chat messages."""
-    rows = {
-        row["id"]: row
-        for row in Message.objects.filter(conversation_id=comparison.conversation_id).values(
-            "id", "parent_id", "role", "content"
-        )
-    }
-    chain, node = [], rows.get(comparison.prompt_message_id)
-    while node is not None:
-        chain.append({"role": node["role"], "content": node["content"]})
-        node = rows.get(node["parent_id"])
-    return chain[::-1]
 
 
 def comparison_claim(*, comparison_id: int, take_over: bool = False) -> bool:

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from labeler.conversations import comparison_messages
 from labeler.imports import conversations_import
 from labeler.models import Comparison, Conversation
 from labeler.tests.importing import jsonl, user
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def prompt_of(comparison: Comparison) -> list[tuple[str, str]]:
-    return [(m.role, m.content) for m in comparison.prompt_message.path()]
+    return [(message["role"], message["content"]) for message in comparison_messages(comparison=comparison)]
 
 
 def test_messages_become_a_tree_and_a_pending_comparison(project):

@@ -11,10 +11,10 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from labeler.conversations import comparison_messages
 from labeler.errors import RankLabError
 from labeler.models import Assignment, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
-from labeler.sampling.sampler import comparison_messages
 from labeler.selectors import project_get_for_member, projects_for_user
 from rankings.models import Ranking
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit

@@ -4,9 +4,9 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from exports.formats import EXPANSIONS, FILTERS, FLAG_MODES, FORMATS
+from exports.formats import EXPANSIONS, FLAG_MODES, FORMATS
 from exports.models import Export
-from exports.services import export_options_check, export_write
+from exports.services import export_options, export_options_check, export_write
 from labeler.errors import RankLabError
 from labeler.models import Project
 
@@ -33,20 +33,13 @@ class Command(BaseCommand):
         project = Project.objects.filter(slug=options["project"]).first()
         if project is None:
             raise CommandError(f"There is no project {options['project']!r}.")
-        filters = {
-            key: value.isoformat() if isinstance(value, date) else value
-            for key in FILTERS
-            if (value := options[key]) not in (None, False, "")
-        }
-        export_options = {"expansion": options["expansion"], "margin": options["margin"], "filters": filters}
+        chosen = export_options(expansion=options["expansion"], margin=options["margin"], values=options)
         try:
-            export_options_check(format=options["format"], options=export_options)
+            export_options_check(format=options["format"], options=chosen)
         except RankLabError as error:
             raise CommandError(str(error)) from error
         user = get_user_model().objects.filter(username=options["user"]).first() if options["user"] else None
-        export = Export.objects.create(
-            project=project, format=options["format"], options=export_options, created_by=user
-        )
+        export = Export.objects.create(project=project, format=options["format"], options=chosen, created_by=user)
         self.stderr.write(f"Exporting {project.slug} as {options['format']} …")
         export = export_write(export_id=export.id)
         export.refresh_from_db()
