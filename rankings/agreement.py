@@ -151,9 +151,6 @@ def mean_kendall_tau_b(rankings: list[Tiers]) -> float | None:
     return _mean(counts.tau_b for counts in annotator_pairs(rankings).values())
 
 
-kendall_tau_b_mean = mean_kendall_tau_b
-
-
 @dataclass(frozen=True)
 class KendallW:
     """Tie-corrected W and its ingredients; `chi2` is Friedman's statistic m(n-1)W on n-1 df."""

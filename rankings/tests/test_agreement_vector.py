@@ -16,7 +16,6 @@ from rankings.agreement import (
     annotator_pairs,
     average_ranks,
     comparison_agreement,
-    kendall_tau_b_mean,
     kendall_w,
     krippendorff_alpha,
     mean_kendall_tau_b,
@@ -163,7 +162,7 @@ def test_the_public_one_call_api_gives_the_vector_figures(name):
     data, rankings = case(name)
     consensus_figures = data["consensus"]
     assert comparison_agreement(rankings) == approx(data["pairwise_agreement"]["exact"]["mean_over_annotator_pairs"])
-    assert kendall_tau_b_mean(rankings) == approx(data["kendall_tau_b"]["mean_tau_b"])
+    assert mean_kendall_tau_b(rankings) == approx(data["kendall_tau_b"]["mean_tau_b"])
     alpha = data["krippendorff_alpha"]["units=candidate_pairs_both_orientations,values=relation(-1,0,1)"]["ordinal"]
     assert krippendorff_alpha(rankings) == approx(alpha)
     assert {LETTERS[c]: v for c, v in borda(rankings).items()} == approx(consensus_figures["borda_points"])
