@@ -1,8 +1,6 @@
 """Celery tasks of the statistics: thin wrappers around rankings/stats.py, and the triggers
 that enqueue them (after every N submissions, by beat for stale projects, on a lead's request)."""
 
-from functools import partial
-
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
@@ -40,7 +38,8 @@ def stats_maybe_refresh(*, project_id: int) -> bool:
 
 def enqueue_stats_refresh(*, project_id: int) -> None:
     """Recompute the project's statistics once the current transaction commits."""
-    transaction.on_commit(partial(project_stats_refresh_task.delay, project_id), robust=True)
+    # Not functools.partial: Django's robust on_commit logs a failure by `__qualname__`.
+    transaction.on_commit(lambda: project_stats_refresh_task.delay(project_id), robust=True)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -3,8 +3,11 @@
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 
+from config.celery import app
 from labeler.queue import assignment_lease_next
+from labeler.tests.model_server import free_port
 from rankings.models import ProjectStats
 from rankings.services import ranking_submit
 from rankings.stats import project_stats_refresh
@@ -43,6 +46,24 @@ def test_a_worker_computes_the_stats_once_the_request_commits(celery_worker, pro
         enqueue_stats_refresh(project_id=project.id)
     stats = celery_worker.wait_for(lambda: ProjectStats.objects.filter(project=project).first())
     assert stats.data["rankings"] == 5
+
+
+@pytest.fixture
+def broker_down():
+    """The app's broker moved to a port nothing listens on, as when Redis is down."""
+    saved = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    app._pool, app.amqp._producer_pool = None, None
+    yield
+    app.conf.broker_url = saved
+    app._pool, app.amqp._producer_pool = None, None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_asked_while_the_broker_is_down_is_logged_not_a_500(lead_client, project, broker_down, caplog):
+    response = lead_client.post(reverse("project_stats_recompute", args=[project.slug]))
+    assert response.status_code == 302
+    assert "enqueue_stats_refresh" in caplog.text
 
 
 def test_a_submission_through_the_queue_triggers_a_refresh(celery_worker, project, settings):
