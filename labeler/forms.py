@@ -28,6 +28,11 @@ class ProjectForm(forms.ModelForm):
         except RankLabError as error:
             raise forms.ValidationError(str(error)) from error
 
+    def save(self, commit: bool = True) -> Project:
+        # `flags` is not a model field: the ModelForm would leave the taxonomy as it was.
+        self.instance.flag_taxonomy = self.cleaned_data["flags"]
+        return super().save(commit=commit)
+
     def project_settings(self) -> dict:
         """The cleaned values as keyword arguments for the model."""
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -74,6 +74,25 @@ def test_it_refuses_k_outside_2_to_9_with_a_clear_message(lead_client, project):
     assert project.k == 4
 
 
+def test_a_lead_edits_the_settings_and_the_flag_taxonomy(lead_client, project):
+    data = {
+        "name": "Renamed",
+        "kind": "comparison",
+        "k": 3,
+        "overlap": 2,
+        "lease_minutes": 15,
+        "flags": "unsafe: Unsafe\nwrong: Factually wrong",
+    }
+    response = lead_client.post(reverse("project_settings", args=[project.slug]), data)
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.name, project.k, project.lease_minutes) == ("Renamed", 3, 15)
+    assert project.flag_taxonomy == [
+        {"key": "unsafe", "label": "Unsafe"},
+        {"key": "wrong", "label": "Factually wrong"},
+    ]
+
+
 def test_it_names_the_line_of_a_malformed_flag(lead_client, project):
     data = {"name": "x", "kind": "comparison", "k": 3, "overlap": 2, "lease_minutes": 10, "flags": "ok: Fine\nNo Colon"}
     response = lead_client.post(reverse("project_settings", args=[project.slug]), data)
