@@ -263,8 +263,6 @@ def _hh_conversation(raw: dict, limits: ImportLimits, metadata: dict) -> ParsedC
         if rejected[:-1] != prompt:
             raise _Invalid("rejected", "its turns before the last Assistant turn differ from those of `chosen`")
         candidates.append(rejected[-1][1])
-        if limits.k < 2:
-            raise _Invalid("rejected", f"this project takes at most {limits.k} candidates")
         metadata = {**metadata, "hh_rlhf": {"chosen_candidate": 0, "rejected_candidate": 1}}
     else:
         candidates = []

@@ -140,12 +140,6 @@ def comparison_agreement(rankings: list[Tiers]) -> float | None:
     return pairwise_agreement(rankings, average="mean")["exact"]
 
 
-def kendall_tau_b(left: Tiers, right: Tiers) -> float | None:
-    """τ-b of two rankings on the candidates both saw; None where undefined (fewer than two
-    shared candidates, or one ranking ties them all)."""
-    return pair_counts(left, right).tau_b
-
-
 def mean_kendall_tau_b(rankings: list[Tiers]) -> float | None:
     """Mean τ-b over annotator pairs, leaving out pairs where it is undefined."""
     return _mean(counts.tau_b for counts in annotator_pairs(rankings).values())

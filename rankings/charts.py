@@ -25,16 +25,13 @@ class Chart:
     reference: dict | None = None
 
 
-def _y(value: float, top: float = 1.0) -> float:
+def _y(share: float) -> float:
     plot = HEIGHT - TOP - BOTTOM
-    return round(TOP + plot * (1 - min(max(value / top, 0.0), 1.0)), 1)
+    return round(TOP + plot * (1 - min(max(share, 0.0), 1.0)), 1)
 
 
-def _y_ticks(top: float = 1.0, percent: bool = True) -> list[dict]:
-    return [
-        {"y": _y(top * step / 4, top), "label": f"{top * step / 4:.0%}" if percent else f"{top * step / 4:g}"}
-        for step in range(5)
-    ]
+def _y_ticks() -> list[dict]:
+    return [{"y": _y(step / 4), "label": f"{step / 4:.0%}"} for step in range(5)]
 
 
 def _reference(value: float | None, label: str) -> dict | None:
