@@ -12,7 +12,7 @@ COPY . .
 RUN DJANGO_ENV=production SECRET_KEY=build-only-$(head -c 48 /dev/urandom | base64 | tr -d '\n') \
     python manage.py collectstatic --no-input
 
-RUN useradd --create-home ranklab && mkdir -p /app/var && chown ranklab /app/var
+RUN useradd --create-home ranklab && mkdir -p /app/var/media && chown -R ranklab /app/var
 USER ranklab
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

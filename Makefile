@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-deps
 TEST_STAMP := $(VENV)/.test-deps
 
-.PHONY: run test lint format bench system-test-deps clean
+.PHONY: run test lint format system-test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,7 @@ run: $(RUN_STAMP)
 	$(BIN)/honcho -f Procfile start
 
 ## test: set up and run the whole suite against PostgreSQL, Redis, llama.cpp and headless Chromium
-test: $(TEST_STAMP) system-test-deps
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint system-test-deps
 	$(BIN)/pytest
 
 # Debian's Chromium drives the browser tests; docker-compose checks docker-compose.yml

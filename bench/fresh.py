@@ -15,7 +15,7 @@ def recreate_database(database_url: str) -> None:
 
 
 def django_on_fresh_database(database_url: str, *, redis_url: str = "", **environment: str) -> None:
-    """Production settings (DEBUG off) on a new, migrated database.
+    """The settings with DEBUG off, on a new, migrated database.
 
     Without `redis_url` the cache is the database's (its table is created), as `make run` has it.
     `environment` holds further settings variables, e.g. a broker for the bench alone.
