@@ -11,13 +11,10 @@ line: pairs/s, seconds, the COPY floor, the ratio, and the RSS growth of the ser
 import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -26,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
 from bench.fresh import django_on_fresh_database
+from bench.serve import gunicorn
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_export"
 
@@ -86,12 +84,6 @@ def setup(database_url: str, comparisons: int):
     return project, secret
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def rss_kb(pid: int) -> int:
     total = 0
     for candidate in [pid, *children(pid)]:
@@ -138,31 +130,16 @@ def main() -> None:
     copy_seconds = time.perf_counter() - started
     copy_rows = copy.stdout.count(b"\n")
 
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": args.database_url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"}
-    server = subprocess.Popen(
-        [Path(sys.executable).parent / "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
-         "--timeout", "600", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base_url}/api/v1/projects", timeout=1)
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.2)
-        url = f"{base_url}/api/v1/projects/{project.slug}/comparisons?format=trl"
+    with gunicorn("--workers", "1", "--timeout", "600", "--log-level", "warning") as server:
+        url = f"{server.url}/api/v1/projects/{project.slug}/comparisons?format=trl"
         stream(f"{url}&limit=10", secret)  # warm the worker: imports, connection
-        baseline = rss_kb(server.pid)
+        baseline = rss_kb(server.process.pid)
         peak, done = baseline, threading.Event()
 
         def sample():
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, rss_kb(server.pid))
+                peak = max(peak, rss_kb(server.process.pid))
                 time.sleep(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -170,9 +147,6 @@ def main() -> None:
         pairs, size, seconds = stream(url, secret)
         done.set()
         sampler.join()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
     print(
         json.dumps(
             {

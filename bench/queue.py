@@ -25,24 +25,20 @@ import json
 import os
 import random
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from http.cookiejar import Cookie, CookieJar
 
 import redis
 
 from bench.fresh import django_on_fresh_database
+from bench.serve import gunicorn
 
-ROOT = Path(sys.path[0])
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_queue"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/3"
 
@@ -173,18 +169,18 @@ def percentiles(samples: list[float]) -> dict:
     }
 
 
-def run_load(server, project, sessions, seconds, think) -> dict:
+def run_load(url: str, access_log: Path, project, sessions, seconds, think) -> dict:
     results = {"next": [], "submit": [], "refused": [], "errors": []}
     deadline = time.monotonic() + seconds
-    threads = [Trainer(server.url, project.slug, key, deadline, think, results) for key in sessions]
-    log_start = server.access_log.stat().st_size
+    threads = [Trainer(url, project.slug, key, deadline, think, results) for key in sessions]
+    log_start = access_log.stat().st_size
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    served = server_times(server.access_log, log_start, project.slug)
+    served = server_times(access_log, log_start, project.slug)
     return {
         "trainers": len(sessions),
         "load_avg_1m_after": round(os.getloadavg()[0], 2),
@@ -271,53 +267,12 @@ def plan_summary(plans: list[str]) -> dict:
     return summary
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    url: str
-    access_log: Path
-
-
-def serve(database_url: str, workers: int, threads: int) -> Server:
-    """gunicorn as the Dockerfile runs it, with an access log of the time spent on each request."""
-    port = free_port()
+def access_logged(workers: int, threads: int) -> tuple[tuple[str, ...], Path]:
+    """gunicorn's options for this run, with an access log of the time spent on each request."""
     access_log = Path(tempfile.mkdtemp(prefix="bench-queue-")) / "access.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"}
-    process = subprocess.Popen(
-        [
-            Path(sys.executable).parent / "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--log-level",
-            "warning",
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(m)s %(U)s %(D)s",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/login/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    return Server(process, url, access_log)
+    options = ("--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+               "--access-logfile", str(access_log), "--access-logformat", "%(m)s %(U)s %(D)s")  # fmt: skip
+    return options, access_log
 
 
 def main() -> None:
@@ -347,19 +302,22 @@ def main() -> None:
     plan_fresh = explain_lease(big, first_trainer)
     print(*plan_fresh, sep="\n", file=sys.stderr)
 
-    server = serve(args.database_url, args.workers, args.threads)
+    options, access_log = access_logged(args.workers, args.threads)
     try:
-        think = args.think_ms / 1000
-        # Every gunicorn worker builds its URL resolver, templates and connection on first use.
-        run_load(server, warmup, warmup_sessions, 3, 0)
-        # Table statistics as autovacuum keeps them on a running system, not those of empty tables.
-        analyze()
-        runs = [run_load(server, big, sessions[:n], args.seconds, think) for n in counts]
-        flat_small = run_load(server, small, small_sessions, args.seconds, think)
-        saturated = run_load(server, big, sessions[:20], args.seconds, 0)
+        with gunicorn(*options) as server:
+            think = args.think_ms / 1000
+
+            def load(project, sessions, think):
+                return run_load(server.url, access_log, project, sessions, args.seconds, think)
+
+            # Every gunicorn worker builds its URL resolver, templates and connection on first use.
+            run_load(server.url, access_log, warmup, warmup_sessions, 3, 0)
+            # Table statistics as autovacuum keeps them on a running system, not those of empty tables.
+            analyze()
+            runs = [load(big, sessions[:n], think) for n in counts]
+            flat_small = load(small, small_sessions, think)
+            saturated = load(big, sessions[:20], 0)
     finally:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait()
         # No worker ran: drop the statistics refreshes the submissions enqueued.
         redis.Redis.from_url(args.redis_url).delete("celery")
     # Again with the queue in the state the runs left it: rankings, a frontier, live leases.

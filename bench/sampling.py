@@ -22,13 +22,12 @@ import argparse
 import json
 import logging
 import os
-import socket
 import subprocess
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.fresh import django_on_fresh_database
+from bench.serve import free_port, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "ranklab_bench_sampling"
@@ -49,9 +48,7 @@ def prompts(count: int) -> list[str]:
 
 
 def start_embedded_model() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "serve_model", "--port", str(port)],
         cwd=ROOT,
@@ -59,17 +56,8 @@ def start_embedded_model() -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit("serve_model exited before serving")
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.25)
-    process.kill()
-    sys.exit("serve_model did not answer in 180 s")
+    wait_until_answering(f"{url}/models", process, seconds=180, what="serve_model")
+    return process, url
 
 
 def run_direct(url: str, texts: list[str], *, k: int, concurrency: int, max_tokens: int) -> dict:

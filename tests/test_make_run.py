@@ -4,7 +4,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,16 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from labeler.tests.model_server import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(predicate, *, seconds: float, what: str):
@@ -44,8 +39,8 @@ def embedded_env(tmp_path):
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         RANKLAB_DATA_DIR=str(tmp_path),
-        RANKLAB_WEB_PORT=str(_free_port()),
-        RANKLAB_MODEL_PORT=str(_free_port()),
+        RANKLAB_WEB_PORT=str(free_port()),
+        RANKLAB_MODEL_PORT=str(free_port()),
     )
     return env
 
