@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from labeler.models import Comparison, Message
+from django.db import connection
 
 
 def message_path(messages: Mapping[int, tuple[int | None, str, str]], message_id: int | None) -> list[dict]:
@@ -15,12 +15,17 @@ def message_path(messages: Mapping[int, tuple[int | None, str, str]], message_id
     return chain[::-1]
 
 
-def comparison_messages(*, comparison: Comparison) -> list[dict]:
+# The ranking page asks for this on every "next": one statement, without the ORM's compiling.
+_CONVERSATION_OF_COMPARISON = """
+SELECT c.prompt_message_id, m.id, m.parent_id, m.role, m.content
+FROM labeler_comparison c JOIN labeler_message m ON m.conversation_id = c.conversation_id
+WHERE c.id = %s"""
+
+
+def comparison_messages(*, comparison_id: int) -> list[dict]:
     """The conversation from its root down to the comparison's prompt message, in one query."""
-    messages = {
-        message_id: (parent_id, role, content)
-        for message_id, parent_id, role, content in Message.objects.filter(
-            conversation_id=comparison.conversation_id
-        ).values_list("id", "parent_id", "role", "content")
-    }
-    return message_path(messages, comparison.prompt_message_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_CONVERSATION_OF_COMPARISON, [comparison_id])
+        rows = cursor.fetchall()
+    messages = {message_id: (parent_id, role, content) for _, message_id, parent_id, role, content in rows}
+    return message_path(messages, rows[0][0] if rows else None)

@@ -15,6 +15,8 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "code": {"class"
 
 
 def render_markdown(text: str) -> str:
+    if not text:
+        return ""
     html = _markdown.render(text)
     return nh3.clean(
         html,

@@ -3,8 +3,12 @@
 A lease is an `Assignment` row. The claim locks the comparison row it picks (`FOR UPDATE SKIP
 LOCKED`, so trainers never wait on each other), then counts that comparison's leases again in a
 fresh statement: its snapshot is newer than the lock, so it sees every lease committed by a
-trainer who held the lock before. On SQLite, which serialises writers, the lock clause is left
-out and the same statements run.
+trainer who held the lock before.
+
+On PostgreSQL the whole lease is one call of the function `ranklab_lease_next` (migration
+labeler/0002), one round trip on the trainers' hot path. `_lease_step_by_step` runs the same
+steps from Python, statement by statement: SQLite runs it (it serialises writers, so the lock
+clause is left out), and the queue tests run both on PostgreSQL to keep them in step.
 """
 
 import random
@@ -31,8 +35,8 @@ PREFERENCE_WINDOW = 200
 # the partly ranked comparisons (the first PREFERENCE_WINDOW of them in queue order), so they
 # complete first; then, if none is open, the oldest fresh ones, where the rows walked past are
 # only those fully leased or skipped by this trainer. The cost follows the work in flight, not
-# the size of the queue. Keep in step with `comparisons_open_to`: test_queue_rules checks that
-# the two agree.
+# the size of the queue. Keep in step with `comparisons_open_to` and with `ranklab_lease_next`:
+# test_queue_rules checks that the three agree.
 _OPEN_TO_TRAINER = """
   c.rankings_count + (
     SELECT count(*) FROM labeler_assignment a
@@ -108,11 +112,6 @@ def comparisons_waiting_count(*, project: Project, trainer, up_to: int | None = 
     return (open_to[:up_to] if up_to else open_to).count()
 
 
-def assignment_current(*, project: Project, trainer) -> Assignment | None:
-    """The trainer's own unexpired lease in this project, if they left one."""
-    return _own_leases(project=project, trainer=trainer, now=timezone.now())[0]
-
-
 def _own_leases(*, project: Project, trainer, now) -> tuple[Assignment | None, list[int]]:
     """The trainer's oldest live lease in the project, and the ids of their lapsed ones."""
     current, lapsed = None, []
@@ -136,6 +135,28 @@ def _own_leases(*, project: Project, trainer, now) -> tuple[Assignment | None, l
 
 def assignment_lease_next(*, project: Project, trainer) -> Assignment | None:
     """The trainer's current lease, or a new one on the best comparison open to them; None when done."""
+    lease = LEASE_BY_VENDOR.get(connection.vendor, _lease_step_by_step)
+    return lease(project=project, trainer=trainer)
+
+
+def _lease_in_one_call(*, project: Project, trainer) -> Assignment | None:
+    # Inside a caller's transaction the commit is theirs: its durability is not the lease's to relax.
+    leased = Assignment.objects.raw(
+        "SELECT * FROM ranklab_lease_next(%s, %s, %s, %s, %s, %s, %s)",
+        [
+            project.id,
+            trainer.id,
+            project.overlap,
+            project.lease_minutes,
+            PREFERENCE_WINDOW,
+            _RETRIES,
+            not connection.in_atomic_block,
+        ],
+    )
+    return next(iter(leased), None)
+
+
+def _lease_step_by_step(*, project: Project, trainer) -> Assignment | None:
     passed: list[int] = []
     for _ in range(_RETRIES):
         with transaction.atomic():
@@ -169,6 +190,9 @@ def assignment_lease_next(*, project: Project, trainer) -> Assignment | None:
                 expires_at=now + timedelta(minutes=project.lease_minutes),
             )
     return None
+
+
+LEASE_BY_VENDOR = {"postgresql": _lease_in_one_call}
 
 
 def claim_statement(*, project: Project, trainer, now, passed: list[int], fresh: bool) -> tuple[str, list]:

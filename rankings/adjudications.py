@@ -69,7 +69,7 @@ def comparison_review(*, project: Project, comparison_id: int) -> Review:
     ]
     return Review(
         comparison=comparison,
-        prompt=comparison_messages(comparison=comparison),
+        prompt=comparison_messages(comparison_id=comparison.id),
         candidates=candidates,
         rows=rows,
         consensus=consensus,

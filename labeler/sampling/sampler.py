@@ -177,7 +177,7 @@ class _Run:
             return
         endpoints = list(self.project.endpoints.filter(is_active=True).order_by("id"))
         plan = endpoint_plan(project=self.project, endpoints=endpoints)
-        prompt = comparison_messages(comparison=self.comparison)
+        prompt = comparison_messages(comparison_id=self.comparison.id)
         queues: dict[int, deque[_Request]] = {}
         for endpoint in endpoints:
             slots = [index for index in missing if plan[index].id == endpoint.id]

@@ -6,6 +6,16 @@ from labeler.models import Membership
 from labeler.tests.factories import MembershipFactory, ProjectFactory
 
 
+@pytest.fixture(params=["in one call", "step by step"])
+def lease_path(request, monkeypatch):
+    """Both ways of leasing on PostgreSQL: the database function, and the Python steps SQLite runs."""
+    from labeler import queue
+
+    if request.param == "step by step":
+        monkeypatch.setitem(queue.LEASE_BY_VENDOR, "postgresql", queue._lease_step_by_step)
+    return request.param
+
+
 @pytest.fixture
 def project(db):
     return ProjectFactory()

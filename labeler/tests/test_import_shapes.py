@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def prompt_of(comparison: Comparison) -> list[tuple[str, str]]:
-    return [(message["role"], message["content"]) for message in comparison_messages(comparison=comparison)]
+    return [(message["role"], message["content"]) for message in comparison_messages(comparison_id=comparison.id)]
 
 
 def test_messages_become_a_tree_and_a_pending_comparison(project):

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from labeler.conversations import comparison_messages
 from labeler.errors import RankLabError
-from labeler.models import Assignment, Membership, Project
+from labeler.models import Assignment, Candidate, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
-from labeler.selectors import project_get_for_member, projects_for_user
+from labeler.selectors import project_get_for_trainer, projects_for_user
 from rankings.models import Ranking
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
 
@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rank_next(request: HttpRequest, slug: str) -> HttpResponse:
-    project = project_get_for_member(user=request.user, slug=slug)
+    project = project_get_for_trainer(user=request.user, slug=slug)
     assignment = assignment_lease_next(project=project, trainer=request.user)
     return _rank_page(request, project, assignment)
 
@@ -64,7 +64,7 @@ def rank_next(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def rank_submit(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
-    project = project_get_for_member(user=request.user, slug=slug)
+    project = project_get_for_trainer(user=request.user, slug=slug)
     try:
         judgement = _judgement_from(request.POST)
         ranking_submit(assignment_id=assignment_id, trainer=request.user, project=project, judgement=judgement)
@@ -80,7 +80,7 @@ def rank_submit(request: HttpRequest, slug: str, assignment_id: int) -> HttpResp
 @login_required
 @require_POST
 def rank_skip(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
-    project = project_get_for_member(user=request.user, slug=slug)
+    project = project_get_for_trainer(user=request.user, slug=slug)
     reason = request.POST.get("other_reason", "").strip() or request.POST.get("reason", "")
     try:
         assignment_skip(assignment_id=assignment_id, trainer=request.user, project=project, reason=reason)
@@ -127,17 +127,17 @@ def _rank_page(
 
 def _comparison_context(project: Project, assignment: Assignment, submitted) -> dict:
     """The conversation and the cards, in the recorded display order (or as the trainer left them)."""
-    comparison = assignment.comparison
-    candidates = {candidate.id: candidate for candidate in comparison.candidates.all()}
+    texts = dict(Candidate.objects.filter(comparison_id=assignment.comparison_id).values_list("id", "text"))
     letters = {candidate_id: chr(ord("A") + index) for index, candidate_id in enumerate(assignment.display_order)}
     order, tied = list(assignment.display_order), set()
     flags: dict[int, set[str]] = {}
     if submitted is not None:
         order, tied = _arrangement(submitted, assignment.display_order)
-        flags = {candidate_id: set(submitted.getlist(f"flag-{candidate_id}")) for candidate_id in candidates}
+        flags = {candidate_id: set(submitted.getlist(f"flag-{candidate_id}")) for candidate_id in texts}
     cards = [
         {
-            "candidate": candidates[candidate_id],
+            "id": candidate_id,
+            "text": texts[candidate_id],
             "letter": letters[candidate_id],
             "tied": candidate_id in tied,
             "flags": flags.get(candidate_id, set()),
@@ -145,8 +145,7 @@ def _comparison_context(project: Project, assignment: Assignment, submitted) -> 
         for candidate_id in order
     ]
     return {
-        "comparison": comparison,
-        "messages_so_far": comparison_messages(comparison=comparison),
+        "messages_so_far": comparison_messages(comparison_id=assignment.comparison_id),
         "cards": cards,
         "skip_reasons": SKIP_REASONS,
         "rationale": submitted.get("rationale", "") if submitted else "",

@@ -11,7 +11,7 @@ from rankings.models import Ranking
 from rankings.services import ranking_submit
 from rankings.tests.factories import lease, ready_comparisons, trainers_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("lease_path")]
 
 TRAINERS = 50
 

@@ -12,7 +12,7 @@ from labeler.tests.factories import AssignmentFactory, ComparisonFactory
 from rankings.services import assignment_skip
 from rankings.tests.factories import lease, trainers_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lease_path")]
 
 OWN_STATES = [None, None, "submitted", "skipped", "active", "lapsed", "expired"]
 
