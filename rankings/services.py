@@ -72,7 +72,12 @@ def ranking_submit(
     with transaction.atomic():
         assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project)
         # The lock serialises submissions of one comparison: the count and completion stay exact.
-        comparison = Comparison.objects.select_for_update().select_related("project").get(id=assignment.comparison_id)
+        comparisons = Comparison.objects.select_for_update()
+        if project is None:
+            comparison = comparisons.select_related("project").get(id=assignment.comparison_id)
+        else:
+            comparison = comparisons.get(id=assignment.comparison_id)
+            comparison.project = project
         existing = Ranking.objects.filter(comparison=comparison, trainer=trainer).first()
         if existing is not None:
             return existing
@@ -106,7 +111,7 @@ def ranking_submit(
         assignment.status, assignment.finished_at = Assignment.Status.SUBMITTED, now
         assignment.save(update_fields=["status", "finished_at"])
         Comparison.objects.filter(id=comparison.id).update(rankings_count=F("rankings_count") + 1, updated_at=now)
-        comparison.refresh_from_db(fields=["rankings_count"])
+        comparison.rankings_count += 1  # read under this transaction's lock, so no one else changed it
         if comparison.rankings_count >= comparison.project.overlap:
             comparison_mark_complete(comparison=comparison)
         project_id = comparison.project_id

@@ -28,8 +28,11 @@ def stats_maybe_refresh(*, project_id: int) -> bool:
     """Count one submission; on the first and every `RANKLAB_STATS_REFRESH_EVERY`-th, enqueue a
     recompute. Call it once the submission has committed. Returns whether it enqueued."""
     key = _counter_key(project_id)
-    cache.add(key, 0, timeout=None)
-    count = cache.incr(key)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the first submission since the cache was emptied
+        cache.add(key, 0, timeout=None)
+        count = cache.incr(key)
     if count == 1 or count % settings.RANKLAB_STATS_REFRESH_EVERY == 0:
         project_stats_refresh_task.delay(project_id)
         return True
