@@ -11,7 +11,7 @@ over-assignments (must be 0), and next's p95 on a 1,000-comparison project for f
 rank for tens of seconds; the default, one second, is still ten times faster than the fastest
 of them, so N=100 here is a far heavier load than a team of a hundred. The extra run with no
 pause at all measures the saturated throughput of this machine.
-The EXPLAIN ANALYZE of the lease query goes to stderr.
+The plans of the statements inside the lease function (auto_explain, one lease rolled back) go to stderr.
 """
 
 import sys
@@ -238,32 +238,47 @@ def over_assignments(project) -> int:
 
 
 def explain_lease(project, user) -> list[str]:
-    """EXPLAIN ANALYZE of both steps of the claim, exactly as `assignment_lease_next` runs them."""
-    from django.db import connection, transaction
-    from django.utils import timezone
+    """The plans of the statements inside `ranklab_lease_next`, as it runs them, by auto_explain.
 
-    from labeler.queue import claim_statement
+    One real lease, rolled back: the plans come to this client as LOG notices.
+    """
+    import psycopg
 
-    plans = []
-    for fresh in (False, True):
-        with transaction.atomic(), connection.cursor() as cursor:
-            sql, params = claim_statement(project=project, trainer=user, now=timezone.now(), passed=[], fresh=fresh)
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    from labeler.queue import PREFERENCE_WINDOW
+
+    plans: list[str] = []
+    with psycopg.connect(os.environ["DATABASE_URL"]) as connection:
+        connection.add_notice_handler(lambda notice: plans.append(notice.message_primary))
+        connection.execute("LOAD 'auto_explain'")
+        for setting in ("log_min_duration = 0", "log_analyze = on", "log_nested_statements = on"):
+            connection.execute(f"SET auto_explain.{setting}")
+        connection.execute("SET client_min_messages = log")
+        connection.execute(
+            "SELECT * FROM ranklab_lease_next(%s, %s, %s, %s, %s, 1, false)",
+            [project.id, user.id, project.overlap, project.lease_minutes, PREFERENCE_WINDOW],
+        )
+        connection.rollback()
     return plans
 
 
+# Each claim step: what marks its statement, and the alias of the comparisons it walks in queue order.
+CLAIM_STEPS = {"partly_ranked": ("WITH head AS MATERIALIZED", "w"), "fresh": ("c.rankings_count = 0", "c")}
+
+
 def plan_summary(plans: list[str]) -> dict:
-    """For each step of the claim: the index it walks, how many rows it walked, and its time."""
+    """For each claim step the lease ran: the index it walks, the rows it walked, and its time."""
     summary = {}
-    for step, plan in zip(("partly_ranked", "fresh"), plans, strict=True):
-        index = re.search(r"Index (?:Only )?Scan using (\w+) on labeler_comparison", plan)
-        walked = re.search(r"Index (?:Only )?Scan using \w+ on labeler_comparison.*?rows=(\d+) loops", plan)
-        summary[step] = {
-            "index": index and index.group(1),
-            "rows_walked": walked and int(walked.group(1)),
-            "execution_ms": float(re.search(r"Execution Time: ([0-9.]+) ms", plan).group(1)),
-        }
+    for plan in plans:
+        for step, (marker, alias) in CLAIM_STEPS.items():
+            if marker not in plan or "FOR UPDATE" not in plan:
+                continue
+            walk = rf"(?:Index (?:Only )?Scan using (\w+) on labeler_comparison {alias} |Bitmap Index Scan on (\w+) )"
+            scan = re.search(walk + r".*?rows=(\d+) loops", plan)
+            summary[step] = {
+                "index": scan and (scan.group(1) or scan.group(2)),
+                "rows_walked": scan and int(scan.group(3)),
+                "execution_ms": float(re.search(r"duration: ([0-9.]+) ms", plan).group(1)),
+            }
     return summary
 
 

@@ -195,8 +195,8 @@ def _lease_step_by_step(*, project: Project, trainer) -> Assignment | None:
 LEASE_BY_VENDOR = {"postgresql": _lease_in_one_call}
 
 
-def claim_statement(*, project: Project, trainer, now, passed: list[int], fresh: bool) -> tuple[str, list]:
-    """One step of the claim, as SQL and parameters for this database (bench/queue.py explains it)."""
+def _claim_statement(*, project: Project, trainer, now, passed: list[int], fresh: bool) -> tuple[str, list]:
+    """One step of the claim, as SQL and parameters for this database."""
     at = connection.ops.adapt_datetimefield_value(now)
     sql = (_CLAIM_FRESH_SQL if fresh else _CLAIM_PARTLY_RANKED_SQL).format(
         open_to_trainer=_OPEN_TO_TRAINER,
@@ -209,7 +209,7 @@ def claim_statement(*, project: Project, trainer, now, passed: list[int], fresh:
 
 def _claim(*, project: Project, trainer, now, passed: list[int]) -> Comparison | None:
     for fresh in (False, True):
-        sql, params = claim_statement(project=project, trainer=trainer, now=now, passed=passed, fresh=fresh)
+        sql, params = _claim_statement(project=project, trainer=trainer, now=now, passed=passed, fresh=fresh)
         comparison = next(iter(Comparison.objects.raw(sql, params)), None)
         if comparison is not None:
             return comparison
