@@ -4,9 +4,8 @@ A ranking is a list of tiers of candidate ids, best first; a tier of several ids
 Annotators may have seen only some candidates; an unseen candidate simply gets no votes.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from itertools import combinations
 
 import numpy as np
 from scipy.optimize import minimize
@@ -19,15 +18,7 @@ METHODS = ("ranked_pairs", "borda", "bradley_terry")
 
 def pairwise_wins(rankings: list[Tiers]) -> dict[tuple[int, int], int]:
     """(a, b) → how many annotators put a strictly above b."""
-    wins: dict[tuple[int, int], int] = defaultdict(int)
-    for tiers in rankings:
-        position = {candidate: index for index, tier in enumerate(tiers) for candidate in tier}
-        for a, b in combinations(sorted(position), 2):
-            if position[a] < position[b]:
-                wins[(a, b)] += 1
-            elif position[b] < position[a]:
-                wins[(b, a)] += 1
-    return wins
+    return Counter(strict_pairs(rankings))
 
 
 def ranked_pairs(rankings: list[Tiers]) -> Tiers:
