@@ -20,8 +20,9 @@ def project_get_for_member(*, user, slug: str, role: str | None = None) -> Proje
         raise Http404("No such project")
     # Every page of a project starts here: in SQL, since building the same join with the ORM
     # took three times the CPU of running it (1.5 ms against 0.5 ms per request).
-    sql = _PROJECT_OF_MEMBER + (" AND m.role = %s" if role is not None else "")
-    params = [slug, user.pk] if role is None else [slug, user.pk, role]
+    sql, params = _PROJECT_OF_MEMBER, [slug, user.pk]
+    if role is not None:
+        sql, params = sql + " AND m.role = %s", [*params, role]
     project = next(iter(Project.objects.raw(sql, params)), None)
     if project is None:
         raise Http404("No such project")

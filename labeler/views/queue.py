@@ -98,11 +98,7 @@ def _next(request: HttpRequest, project: Project, note: str, *, level: int = mes
 
 
 def _retry_page(request, project, assignment_id, error, *, confirm=False) -> HttpResponse:
-    assignment = (
-        Assignment.objects.filter(id=assignment_id, trainer=request.user, comparison__project=project)
-        .select_related("comparison")
-        .first()
-    )
+    assignment = Assignment.objects.filter(id=assignment_id, trainer=request.user, comparison__project=project).first()
     if assignment is None or assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.EXPIRED):
         return _next(request, project, error, level=messages.WARNING)
     return _rank_page(request, project, assignment, error=error, confirm=confirm, submitted=request.POST)
