@@ -3,7 +3,8 @@
 A project with 100,000 ready comparisons (K=4, overlap 3) on PostgreSQL, served by gunicorn;
 N simulated trainers (threads with their own sessions) loop next → submit over HTTP. Prints
 one JSON line: latency percentiles of next and submit per N, submissions per second,
-over-assignments (must be 0), and next's p95 on a 1,000-comparison project for flatness.
+over-assignments (must be 0), next's p95 on a 1,000-comparison project for flatness, and the
+machine it ran on (bench/machine.py: hosts of one kind differ by up to three times in speed).
 
     .venv/bin/python bench/queue.py [--comparisons 100000] [--seconds 20] [--think-ms 1000]
 
@@ -37,6 +38,7 @@ from http.cookiejar import Cookie, CookieJar
 import redis
 
 from bench.fresh import django_on_fresh_database
+from bench.machine import machine
 from bench.serve import gunicorn
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_queue"
@@ -302,6 +304,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
+    host = machine()
     # Like production: the cache (the stats trigger counts submissions in it), sessions and the broker on Redis.
     django_on_fresh_database(args.database_url, redis_url=args.redis_url)
     big = make_project("bench-100k", args.comparisons)
@@ -348,7 +351,7 @@ def main() -> None:
                 "comparisons": args.comparisons,
                 "think_ms": args.think_ms,
                 "gunicorn": {"workers": args.workers, "threads": args.threads},
-                "cpus": os.cpu_count(),
+                "machine": host,
                 "runs": runs,
                 "next_p95_ms_at_20": at_20.get("next", {}).get("p95_ms"),
                 "next_p95_ms_at_20_in_server": at_20.get("next_in_server", {}).get("p95_ms"),
