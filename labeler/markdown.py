@@ -14,7 +14,7 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "code": {"class"}, "th": {"style"}, "td": {"style"}}
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str | None) -> str:
     if not text:
         return ""
     html = _markdown.render(text)

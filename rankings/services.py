@@ -70,13 +70,10 @@ def ranking_submit(
             raise RankLabError("Say which assignment this ranking is for.")
         assignment_id = assignment.id
     with transaction.atomic():
-        assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project)
-        # The lock serialises submissions of one comparison: the count and completion stay exact.
-        comparisons = Comparison.objects.select_for_update()
-        if project is None:
-            comparison = comparisons.select_related("project").get(id=assignment.comparison_id)
-        else:
-            comparison = comparisons.get(id=assignment.comparison_id)
+        # The comparison's lock serialises submissions of one comparison: the count and completion stay exact.
+        assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project, lock="comparison")
+        comparison = assignment.comparison
+        if project is not None:
             comparison.project = project
         existing = Ranking.objects.filter(comparison=comparison, trainer=trainer).first()
         if existing is not None:
@@ -139,7 +136,7 @@ def assignment_skip(
             raise RankLabError("Say which assignment to skip.")
         assignment_id = assignment.id
     with transaction.atomic():
-        assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project, lock=True)
+        assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project, lock="self")
         if assignment.status == Assignment.Status.SKIPPED:
             return assignment
         if assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.EXPIRED):
@@ -153,11 +150,17 @@ def assignment_skip(
     return assignment
 
 
-def _assignment_of(*, assignment_id: int, trainer, project: Project | None, lock: bool = False) -> Assignment:
+def _assignment_of(*, assignment_id: int, trainer, project: Project | None, lock: str) -> Assignment:
+    """The trainer's assignment (in `project`, if given), read with its own row or its comparison's locked.
+
+    Locking "comparison" brings the comparison along, and its project where the caller has none.
+    """
     assignments = Assignment.objects.filter(id=assignment_id, trainer=trainer)
     if project is not None:
         assignments = assignments.filter(comparison__project=project)
-    assignment = (assignments.select_for_update(of=("self",)) if lock else assignments).first()
+    if lock == "comparison":
+        assignments = assignments.select_related("comparison" if project is not None else "comparison__project")
+    assignment = assignments.select_for_update(of=(lock,)).first()
     if assignment is None:
         raise RankLabError("This comparison is not assigned to you.")
     return assignment

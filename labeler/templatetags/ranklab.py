@@ -9,9 +9,9 @@ register = template.Library()
 
 
 @register.filter
-def markdown(text: str) -> SafeString:
+def markdown(text: str | None) -> SafeString:
     """Render untrusted markdown; the output of `render_markdown` is sanitized by nh3."""
-    return SafeString(render_markdown(text or ""))
+    return SafeString(render_markdown(text))
 
 
 @register.simple_tag
