@@ -64,7 +64,7 @@ def main() -> None:
 
     # Sampling is enqueued on commit; a broker that needs no server keeps the bench self-contained.
     django_on_fresh_database(args.database_url, CELERY_BROKER_URL="memory://")
-    from labeler.imports import conversations_import
+    from labeler.importing import conversations_import
     from labeler.models import Comparison, Message, Project
 
     project = Project.objects.create(name="bench", slug="bench", k=4, overlap=3)

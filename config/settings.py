@@ -136,7 +136,8 @@ STORAGES = {
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which
-# needs no server (the database stays the source of truth; see DESIGN.md).
+# needs no server. The database stays the source of truth: conditional claims and periodic
+# sweeps (labeler/sampling/queueing.py) hand out again what a lost message left behind.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}

@@ -1,5 +1,7 @@
 """The pipeline API: token-authenticated, read-only, one project per token."""
 
+from datetime import date
+
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -10,15 +12,16 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports.formats import EXPANSIONS, FLAG_MODES, FORMATS, export_lines
+from exports.formats import FORMATS, export_lines
 from exports.models import ApiToken, Export
 from exports.native import native_rows
+from exports.options import OPTIONS, ExportOptions, Option
 from exports.pull import Cursor, pull_page
-from exports.services import export_options, jsonl
+from exports.services import jsonl
 from exports.tokens import token_authenticate
-from labeler.errors import RankLabError
 from labeler.models import Project
 from labeler.projects import project_status_counts
+from ranklab.errors import RankLabError
 
 MAX_LIMIT = 1_000_000
 
@@ -102,8 +105,33 @@ class ExportsApi(PipelineView):
         return Response(ExportSerializer(exports, many=True).data)
 
 
+_QUERY_FIELDS = {
+    bool: serializers.BooleanField,
+    int: serializers.IntegerField,
+    float: serializers.FloatField,
+    str: serializers.CharField,
+    date: serializers.DateField,
+}
+
+
+def _query_field(option: Option) -> serializers.Field:
+    """The query parameter of an export option; a filter left out of the query is not applied."""
+    kwargs = {"help_text": option.api_help or None}
+    if option.is_filter:
+        kwargs["required"] = False
+    else:
+        kwargs["default"] = option.default
+    if option.choices:
+        return serializers.ChoiceField(choices=option.values, **kwargs)
+    if option.minimum is not None:
+        kwargs["min_value"] = option.minimum
+    if option.maximum is not None:
+        kwargs["max_value"] = option.maximum
+    return _QUERY_FIELDS[option.type](**kwargs)
+
+
 class PullParams(serializers.Serializer):
-    """The query of a pull: format, cursor, page size, pair expansion and the export filters."""
+    """The query of a pull: format, cursor, page size, and the export options (pair expansion, filters)."""
 
     format = serializers.ChoiceField(
         choices=FORMATS,
@@ -112,20 +140,12 @@ class PullParams(serializers.Serializer):
     )
     after = serializers.CharField(required=False, allow_blank=True, help_text="cursor from X-Next-Cursor")
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=MAX_LIMIT)
-    expansion = serializers.ChoiceField(choices=EXPANSIONS, default="consensus")
-    margin = serializers.BooleanField(default=False)
-    min_rankings = serializers.IntegerField(min_value=0, required=False)
-    min_agreement = serializers.FloatField(min_value=0, max_value=1, required=False)
-    exclude_flag = serializers.CharField(required=False)
-    exclude_flag_mode = serializers.ChoiceField(choices=FLAG_MODES, required=False)
-    exclude_skipped = serializers.BooleanField(required=False)
-    completed_after = serializers.DateField(required=False, help_text="completed on or after this day (UTC)")
-    completed_before = serializers.DateField(required=False, help_text="completed before this day (UTC)")
-    endpoint = serializers.CharField(required=False, help_text="only the candidates of this endpoint")
 
-    def options(self) -> dict:
-        data = self.validated_data
-        return export_options(expansion=data["expansion"], margin=data["margin"], values=data)
+    def get_fields(self):
+        return {**super().get_fields(), **{option.name: _query_field(option) for option in OPTIONS}}
+
+    def options(self) -> ExportOptions:
+        return ExportOptions.from_values(self.validated_data)
 
 
 def _message(errors: dict) -> str:
@@ -158,8 +178,8 @@ class ComparisonsApi(PipelineView):
         params = PullParams(data=request.query_params)
         if not params.is_valid():
             raise ValidationError({"detail": _message(params.errors)})
-        format, options = params.validated_data["format"], params.options()
         try:
+            format, options = params.validated_data["format"], params.options()
             cursor = Cursor.decode(params.validated_data.get("after"))
         except RankLabError as error:
             raise ValidationError({"detail": str(error)}) from error

@@ -7,6 +7,6 @@ class ExportsConfig(AppConfig):
     def ready(self) -> None:
         from exports import schema  # noqa: F401 (registers the schema extension)
         from exports.webhooks import on_comparison_completed
-        from labeler.signals import comparison_completed
+        from rankings.signals import comparison_completed
 
         comparison_completed.connect(on_comparison_completed, dispatch_uid="exports.webhooks")

@@ -8,29 +8,26 @@ never becomes a preference pair.
 
 from collections.abc import Iterator
 
+from exports.options import ExportOptions
+from rankings.agreement import strict_pairs
+
 FORMATS = ("native", "trl", "hh", "openai_dpo", "sft")
-EXPANSIONS = ("consensus", "individual", "best_vs_rest")
 SCHEMA_VERSION = 1
 
 
 def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") -> list[tuple[int, int, int]]:
     """(winner, loser, margin) for the non-tied pairs of one ranking; margin is the tier distance.
 
-    Pairs come best first, candidates of a tier by id.
+    Pairs come best first, candidates of a tier by id (`rankings.agreement.strict_pairs`).
+    `best_vs_rest` keeps only the single best's pairs, none when the best is tied; they are the
+    first pairs `strict_pairs` would give, built directly since it is a hot path of exports.
     """
     if expansion == "best_vs_rest":
         if not tiers or len(tiers[0]) != 1:
             return []
         best = tiers[0][0]
         return [(best, other, distance) for distance, tier in enumerate(tiers[1:], 1) for other in sorted(tier)]
-    ordered = [sorted(tier) for tier in tiers]
-    return [
-        (winner, loser, lower - upper)
-        for upper, winners in enumerate(ordered)
-        for winner in winners
-        for lower in range(upper + 1, len(ordered))
-        for loser in ordered[lower]
-    ]
+    return list(strict_pairs(tiers))
 
 
 def row_pairs(row: dict, *, expansion: str) -> list[tuple[int, int, int]]:
@@ -143,33 +140,25 @@ def convert(row: dict, *, format: str, expansion: str = "consensus", margin: boo
     return CONVERTERS[format](row, expansion=expansion, margin=margin)
 
 
-FILTERS = (
-    "min_rankings", "min_agreement", "exclude_flag", "exclude_flag_mode", "exclude_skipped",
-    "completed_after", "completed_before", "endpoint",
-)  # fmt: skip
-FLAG_MODES = ("any", "most")
-
-
-def keep_row(row: dict, filters: dict) -> bool:
+def keep_row(row: dict, options: ExportOptions) -> bool:
     """Whether a native row passes the export filters (all optional)."""
     rankings = row["rankings"]
-    if len(rankings) < filters.get("min_rankings", 0):
+    if len(rankings) < options.min_rankings:
         return False
-    if (minimum := filters.get("min_agreement")) is not None and (
-        row["agreement"] is None or row["agreement"] < minimum
-    ):
+    if (minimum := options.min_agreement) is not None and (row["agreement"] is None or row["agreement"] < minimum):
         return False
-    if filters.get("exclude_skipped") and row["skips"]:
+    if options.exclude_skipped and row["skips"]:
         return False
-    if flag := filters.get("exclude_flag"):
+    if flag := options.exclude_flag:
         flagged = sum(1 for ranking in rankings if any(flag in keys for keys in ranking["flags"].values()))
-        mode = filters.get("exclude_flag_mode", "any")
+        mode = options.exclude_flag_mode or "any"
         if (mode == "any" and flagged) or (mode == "most" and flagged * 2 > len(rankings)):
             return False
+    # ISO text orders as time does, and a day's text sorts before every instant of that day.
     completed = row.get("completed_at") or ""
-    if (after := filters.get("completed_after")) and completed < after:
+    if (after := options.completed_after) and completed < after.isoformat():
         return False
-    return not ((before := filters.get("completed_before")) and completed >= before)
+    return not ((before := options.completed_before) and completed >= before.isoformat())
 
 
 def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
@@ -187,14 +176,12 @@ def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
     }
 
 
-def export_lines(rows, *, format: str, options: dict) -> Iterator[dict]:
+def export_lines(rows, *, format: str, options: ExportOptions) -> Iterator[dict]:
     """Filter, restrict and convert native rows: the one pipeline of files and the API."""
-    filters = options.get("filters", {})
-    expansion = options.get("expansion", "consensus")
-    margin = bool(options.get("margin", False))
+    filtered = bool(options.filters())
     for row in rows:
-        if filters and not keep_row(row, filters):
+        if filtered and not keep_row(row, options):
             continue
-        if endpoint := filters.get("endpoint"):
-            row = restrict_to_endpoint(row, endpoint)
-        yield from convert(row, format=format, expansion=expansion, margin=margin)
+        if options.endpoint:
+            row = restrict_to_endpoint(row, options.endpoint)
+        yield from convert(row, format=format, expansion=options.expansion, margin=options.margin)

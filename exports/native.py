@@ -21,10 +21,11 @@ from django.db import connection, connections
 from django.db.models import QuerySet
 
 from exports.formats import SCHEMA_VERSION
-from labeler.conversations import message_path
 from labeler.models import Comparison, Project
-from rankings.agreement import mean_kendall_tau_b, pairwise_agreement
+from rankings.agreement import comparison_figures
 from rankings.consensus import ranked_pairs
+from ranklab.database import id_array
+from ranklab.message_tree import message_path
 
 CHUNK = 1000
 _READERS = 2
@@ -142,18 +143,13 @@ def _queries(sql: SimpleNamespace) -> tuple[str, str, str]:
 _QUERIES = {"postgresql": _queries(_POSTGRESQL), "sqlite": _queries(_SQLITE)}
 
 
-def _id_list(ids: list[int]) -> str:
-    """Ids as one array literal: cheaper to send than a thousand bound integers."""
-    return "{" + ",".join(map(str, ids)) + "}" if connection.vendor == "postgresql" else orjson.dumps(ids).decode()
-
-
 def _fetch(ids: list[int]) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """The database's part of a chunk: a row per comparison, their conversations and their messages."""
     comparisons_sql, conversations_sql, messages_sql = _QUERIES[connection.vendor]
     with connection.cursor() as cursor:
-        cursor.execute(comparisons_sql, [_id_list(ids)])
+        cursor.execute(comparisons_sql, [id_array(ids)])
         comparisons = cursor.fetchall()
-        conversation_ids = _id_list(list({row[1] for row in comparisons}))
+        conversation_ids = id_array(list({row[1] for row in comparisons}))
         cursor.execute(conversations_sql, [conversation_ids])
         conversations = cursor.fetchall()
         cursor.execute(messages_sql, [conversation_ids])
@@ -188,7 +184,7 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
         tiers = [ranking["tiers"] for ranking in judged]
         adjudicated = loads(adjudicated) if adjudicated else None
         votes = [ranking["none_acceptable"] for ranking in judged]
-        figures = _agreement_figures(tiers)
+        figures = comparison_figures(tiers)
         yield {
             "schema_version": SCHEMA_VERSION,
             "comparison_id": comparison_id,
@@ -202,8 +198,8 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
             "skips": skips,
             "consensus": adjudicated or (ranked_pairs(tiers) if tiers else []),
             "consensus_method": "adjudication" if adjudicated else "ranked_pairs",
-            "agreement": figures["exact"] if figures else None,
-            "agreement_figures": figures,
+            "agreement": figures.exact if figures is not None else None,
+            "agreement_figures": figures.as_dict() if figures is not None else None,
             "none_acceptable": bool(votes) and sum(votes) * 2 > len(votes),
             "is_gold": bool(is_gold),
             "completed_at": completed_at,
@@ -212,10 +208,3 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
 
 _INDEX = itemgetter("index")
 _SUBMITTED = itemgetter("submitted_at")
-
-
-def _agreement_figures(tiers: list[list[list[int]]]) -> dict | None:
-    """Mean pairwise agreement of the trainers (exact, strict, half credit) and Kendall's τ-b."""
-    if len(tiers) < 2:
-        return None
-    return {**pairwise_agreement(tiers, average="mean"), "kendall_tau_b": mean_kendall_tau_b(tiers)}

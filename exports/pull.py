@@ -17,11 +17,11 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
-from labeler.errors import RankLabError
 from labeler.models import Comparison, Project
+from ranklab.database import visible_horizon
+from ranklab.errors import RankLabError
 
 
 @dataclass(frozen=True)
@@ -47,26 +47,6 @@ class Cursor:
 
 # The oldest running transaction that is not known to belong to another database (one that
 # ended before pg_stat_activity was read counts as ours), else the snapshot's xmax.
-_HORIZON_SQL = """
-SELECT coalesce(
-    (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
-     WHERE NOT EXISTS (
-        SELECT FROM pg_stat_activity AS a WHERE a.backend_xid = x::xid AND a.datname <> current_database()
-     )),
-    pg_snapshot_xmax(pg_current_snapshot())::text::bigint
-)
-"""
-
-
-def visible_horizon() -> int | None:
-    """Every transaction below this id has finished; None where the database needs no horizon."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(_HORIZON_SQL)
-        return cursor.fetchone()[0]
-
-
 def completed_after(*, project: Project, cursor: Cursor, horizon: int | None) -> QuerySet[Comparison]:
     comparisons = Comparison.objects.filter(project=project, completed_xid__isnull=False).filter(
         Q(completed_xid__gt=cursor.xid) | Q(completed_xid=cursor.xid, id__gt=cursor.id)

@@ -2,8 +2,7 @@
 
 import hashlib
 import tempfile
-from collections.abc import Iterator, Mapping
-from datetime import date
+from collections.abc import Iterator
 
 import orjson
 from django.core.files import File
@@ -11,36 +10,16 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from exports.formats import EXPANSIONS, FILTERS, FLAG_MODES, FORMATS, SCHEMA_VERSION, export_lines
+from exports.formats import FORMATS, SCHEMA_VERSION, export_lines
 from exports.models import Export
 from exports.native import native_rows
+from exports.options import ExportOptions
 from exports.webhooks import webhooks_notify
-from labeler.errors import RankLabError
 from labeler.models import Comparison, Project
+from ranklab.background import enqueue_after_commit
+from ranklab.errors import RankLabError
 
 _PROGRESS_EVERY = 500
-
-
-def export_options_check(*, format: str, options: dict) -> None:
-    if format not in FORMATS:
-        raise RankLabError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
-    if options.get("expansion", "consensus") not in EXPANSIONS:
-        raise RankLabError(f"Unknown pair expansion; choose one of {', '.join(EXPANSIONS)}.")
-    filters = options.get("filters", {})
-    if unknown := sorted(set(filters) - set(FILTERS)):
-        raise RankLabError(f"Unknown filter {', '.join(unknown)}; the filters are {', '.join(FILTERS)}.")
-    if filters.get("exclude_flag_mode", "any") not in FLAG_MODES:
-        raise RankLabError(f"exclude_flag_mode is one of {', '.join(FLAG_MODES)}.")
-
-
-def export_options(*, expansion: str, margin: bool, values: Mapping) -> dict:
-    """Export options from a form's, a command's or a query's values: the filters that are set, days as ISO text."""
-    filters = {
-        key: value.isoformat() if isinstance(value, date) else value
-        for key in FILTERS
-        if (value := values.get(key)) not in (None, "", False)
-    }
-    return {"expansion": expansion, "margin": margin, "filters": filters}
 
 
 _FLUSH_BYTES = 256 * 1024
@@ -70,16 +49,19 @@ def comparisons_for_export(*, project: Project):
     )
 
 
-def export_create(*, project: Project, user, format: str, options: dict) -> Export:
+def export_create(*, project: Project, user, format: str, options: ExportOptions) -> Export:
     """Queue an export; the worker writes it once this transaction commits."""
-    from exports.tasks import export_run
-
-    export_options_check(format=format, options=options)
+    if format not in FORMATS:
+        raise RankLabError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
     with transaction.atomic():
         export = Export.objects.create(
-            project=project, format=format, options=options, created_by=user, schema_version=SCHEMA_VERSION
+            project=project,
+            format=format,
+            options=options.to_json(),
+            created_by=user,
+            schema_version=SCHEMA_VERSION,
         )
-        transaction.on_commit(lambda: export_run.delay(export.id))
+        enqueue_after_commit("exports.tasks.export_run", export.id)
     return export
 
 
@@ -115,7 +97,7 @@ def _write(export: Export) -> None:
         lines = export_lines(
             progress(native_rows(project=project, comparisons=comparisons)),
             format=export.format,
-            options=export.options,
+            options=ExportOptions.from_json(export.options),
         )
         for chunk in jsonl(lines):
             scratch.write(chunk)

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from exports.models import ApiToken
-from labeler.errors import RankLabError
 from labeler.models import Project
+from ranklab.errors import RankLabError
 
 PREFIX = "rlk_"
 # Writing last_used_at on every request would make each pull a write; a minute is precise enough.

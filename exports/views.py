@@ -1,5 +1,7 @@
 """A lead's pages: export files, pipeline tokens."""
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,34 +10,48 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from exports.formats import EXPANSIONS, FORMATS
+from exports import tokens as api_tokens
+from exports.formats import FORMATS
 from exports.models import ApiToken, Export, Webhook, WebhookDelivery
-from exports.services import export_create, export_options
-from exports.tokens import token_create, token_revoke
+from exports.options import OPTIONS, ExportOptions, Option
+from exports.services import export_create
+from exports.tokens import token_create
 from exports.webhooks import webhook_create
-from labeler.errors import RankLabError
 from labeler.selectors import project_get_for_lead
+from ranklab.errors import RankLabError
+
+_FORM_FIELDS = {
+    bool: forms.BooleanField,
+    int: forms.IntegerField,
+    float: forms.FloatField,
+    str: forms.CharField,
+    date: forms.DateField,
+}
+
+
+def _form_field(option: Option) -> forms.Field:
+    """The form's field for an export option; a box, or a field without a default, may stay empty."""
+    kwargs = {
+        "required": option.default is not None and option.type is not bool,
+        "initial": option.default,
+        "help_text": option.form_help,
+    }
+    if option.choices:
+        return forms.ChoiceField(choices=option.choices, **kwargs)
+    if option.type in (int, float):
+        kwargs.update(min_value=option.minimum, max_value=option.maximum)
+    return _FORM_FIELDS[option.type](**kwargs)
 
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(choices=[(name, name) for name in FORMATS], initial="trl")
-    expansion = forms.ChoiceField(
-        choices=[(name, name.replace("_", " ")) for name in EXPANSIONS],
-        help_text="Which preference pairs: of the consensus, of each ranking, or the best against the rest.",
-    )
-    margin = forms.BooleanField(required=False, help_text="Add the rank distance as `margin` on every pair.")
-    min_rankings = forms.IntegerField(min_value=0, initial=0)
-    min_agreement = forms.FloatField(min_value=0, max_value=1, required=False)
-    exclude_flag = forms.CharField(required=False, help_text="A flag key, e.g. harmful_advice.")
-    exclude_flag_mode = forms.ChoiceField(choices=[("any", "any trainer set it"), ("most", "most trainers set it")])
-    exclude_skipped = forms.BooleanField(required=False)
-    completed_after = forms.DateField(required=False)
-    completed_before = forms.DateField(required=False)
-    endpoint = forms.CharField(required=False, help_text="Only candidates of this endpoint (its name).")
 
-    def options(self) -> dict:
-        data = self.cleaned_data
-        return export_options(expansion=data["expansion"], margin=data["margin"], values=data)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update({option.name: _form_field(option) for option in OPTIONS})
+
+    def options(self) -> ExportOptions:
+        return ExportOptions.from_values(self.cleaned_data)
 
 
 @login_required
@@ -128,10 +144,10 @@ def webhook_remove(request: HttpRequest, slug: str, webhook_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def token_revoke_view(request: HttpRequest, slug: str, token_id: int) -> HttpResponse:
+def token_revoke(request: HttpRequest, slug: str, token_id: int) -> HttpResponse:
     project = project_get_for_lead(user=request.user, slug=slug)
     try:
-        token_revoke(project=project, token_id=token_id)
+        api_tokens.token_revoke(project=project, token_id=token_id)
     except RankLabError as error:
         raise Http404(str(error)) from error
     messages.success(request, "Token revoked.")

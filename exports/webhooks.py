@@ -12,15 +12,14 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import UTC, datetime
-from functools import partial
 
-from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook as Signer
 
 from exports.models import Webhook, WebhookDelivery
-from labeler.errors import RankLabError
 from labeler.models import Comparison, Project
+from ranklab.background import enqueue_after_commit
+from ranklab.errors import RankLabError
 
 TIMEOUT_SECONDS = 10
 
@@ -41,8 +40,6 @@ def webhook_create(*, project: Project, url: str, events: list[str]) -> Webhook:
 
 def webhooks_notify(*, project_id: int, event: str, payload: dict) -> None:
     """Record a delivery for every webhook of the project that wants `event`; sent after commit."""
-    from exports.tasks import webhook_deliver
-
     hooks = [hook for hook in Webhook.objects.filter(project_id=project_id, is_active=True) if event in hook.events]
     for hook in hooks:
         delivery = WebhookDelivery.objects.create(
@@ -51,7 +48,7 @@ def webhooks_notify(*, project_id: int, event: str, payload: dict) -> None:
             event=event,
             payload={"type": event, "timestamp": timezone.now().isoformat(), "data": payload},
         )
-        transaction.on_commit(partial(webhook_deliver.delay, delivery.id))
+        enqueue_after_commit("exports.tasks.webhook_deliver", delivery.id)
 
 
 def on_comparison_completed(*, comparison: Comparison, **_) -> None:

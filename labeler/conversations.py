@@ -1,19 +1,8 @@
 """A conversation's message tree, walked from its root down to the message a comparison asks about."""
 
-from collections.abc import Mapping
-
 from django.db import connection
 
-
-def message_path(messages: Mapping[int, tuple[int | None, str, str]], message_id: int | None) -> list[dict]:
-    """Chat messages from the root down to `message_id`; `messages` maps id to (parent id, role, content)."""
-    chain = []
-    while message_id is not None:
-        parent_id, role, content = messages[message_id]
-        chain.append({"role": role, "content": content})
-        message_id = parent_id
-    return chain[::-1]
-
+from ranklab.message_tree import message_path
 
 # The ranking page asks for this on every "next": one statement, without the ORM's compiling.
 _CONVERSATION_OF_COMPARISON = """

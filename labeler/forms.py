@@ -1,8 +1,8 @@
 from django import forms
 
-from labeler.errors import RankLabError
 from labeler.models import Membership, Project
 from labeler.projects import flag_taxonomy_format, flag_taxonomy_parse
+from ranklab.errors import RankLabError
 
 
 class ProjectForm(forms.ModelForm):

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
 
-from labeler.errors import RankLabError
 from labeler.models import Comparison, Membership, Project
+from ranklab.errors import RankLabError
 
 _FLAG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 

@@ -5,10 +5,12 @@ LOCKED`, so trainers never wait on each other), then counts that comparison's le
 fresh statement: its snapshot is newer than the lock, so it sees every lease committed by a
 trainer who held the lock before.
 
-On PostgreSQL the whole lease is one call of the function `ranklab_lease_next` (migration
-labeler/0002), one round trip on the trainers' hot path. `_lease_step_by_step` runs the same
-steps from Python, statement by statement: SQLite runs it (it serialises writers, so the lock
-clause is left out), and the queue tests run both on PostgreSQL to keep them in step.
+The rule of which comparisons are open to a trainer is written twice, once per language:
+`comparisons_open_to` here (the ORM), and `ranklab_open_to_trainer` in the newest
+labeler/sql/lease_next_vN.sql. On PostgreSQL the whole lease is one call of that file's
+`ranklab_lease_next`, one round trip on the trainers' hot path. `_lease_step_by_step` runs the
+same steps through the ORM, statement by statement: SQLite runs it (it serialises writers and
+ignores the lock clause), and the queue tests run both on PostgreSQL to keep them in step.
 """
 
 import random
@@ -21,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from labeler.models import Assignment, Comparison, Membership, Project
+from ranklab.database import commit_without_flush
 
 # Under contention a claim may find every open row locked for a moment: it tries again.
 _RETRIES = 30
@@ -29,52 +32,6 @@ _RETRIES = 30
 # ones. Past it are only comparisons this trainer ranked that still wait for others (a team
 # smaller than the overlap leaves many): walking all of them would make every claim slower.
 PREFERENCE_WINDOW = 200
-
-# The hot path, written out: the ORM spends longer compiling it than the database running it.
-# It runs in two steps, each a bounded walk of the index `comparison_ready_queue_idx`: first
-# the partly ranked comparisons (the first PREFERENCE_WINDOW of them in queue order), so they
-# complete first; then, if none is open, the oldest fresh ones, where the rows walked past are
-# only those fully leased or skipped by this trainer. The cost follows the work in flight, not
-# the size of the queue. Keep in step with `comparisons_open_to` and with `ranklab_lease_next`:
-# test_queue_rules checks that the three agree.
-_OPEN_TO_TRAINER = """
-  c.rankings_count + (
-    SELECT count(*) FROM labeler_assignment a
-    WHERE a.comparison_id = c.id AND a.status = 'active' AND a.expires_at > %s
-  ) < %s
-  AND NOT EXISTS (
-    SELECT 1 FROM labeler_assignment s
-    WHERE s.comparison_id = c.id AND s.trainer_id = %s
-      AND (s.status IN ('submitted', 'skipped') OR (s.status = 'active' AND s.expires_at > %s))
-  )"""
-# Materialised, so the database takes the window first and never walks the rest of the index.
-_CLAIM_PARTLY_RANKED_SQL = """
-WITH head AS MATERIALIZED (
-  SELECT w.id FROM labeler_comparison w
-  WHERE w.project_id = %s AND w.status = 'ready' AND w.rankings_count > 0
-  ORDER BY w.rankings_count DESC, w.created_at, w.id
-  LIMIT %s
-)
-SELECT c.* FROM head JOIN labeler_comparison c ON c.id = head.id
-WHERE c.status = 'ready' AND {open_to_trainer} {passed}
-ORDER BY c.rankings_count DESC, c.created_at, c.id
-LIMIT 1 {lock}
-"""
-_CLAIM_FRESH_SQL = """
-SELECT c.* FROM labeler_comparison c
-WHERE c.project_id = %s AND c.status = 'ready' AND c.rankings_count = 0
-  AND {open_to_trainer} {passed}
-ORDER BY c.rankings_count DESC, c.created_at, c.id
-LIMIT 1 {lock}
-"""
-
-_OPEN_SLOTS_SQL = """
-SELECT %s - c.rankings_count - (
-  SELECT count(*) FROM labeler_assignment a
-  WHERE a.comparison_id = c.id AND a.status = 'active' AND a.expires_at > %s
-)
-FROM labeler_comparison c WHERE c.id = %s AND c.status = 'ready'
-"""
 
 
 def _active_leases(now) -> Subquery:
@@ -160,7 +117,7 @@ def _lease_step_by_step(*, project: Project, trainer) -> Assignment | None:
     passed: list[int] = []
     for _ in range(_RETRIES):
         with transaction.atomic():
-            _skip_commit_flush()
+            commit_without_flush()
             # One claim at a time per trainer: a double click must not take two comparisons.
             Membership.objects.select_for_update().filter(project=project, user=trainer).values_list("id").first()
             now = timezone.now()
@@ -178,7 +135,8 @@ def _lease_step_by_step(*, project: Project, trainer) -> Assignment | None:
                     return None
                 time.sleep(random.uniform(0.002, 0.02))
                 continue
-            if _open_slots(comparison_id=comparison.id, overlap=project.overlap, now=now) <= 0:
+            # The recount, in a statement of its own: its snapshot is newer than the lock.
+            if not comparisons_open_to(project=project, trainer=trainer, now=now).filter(id=comparison.id).exists():
                 passed.append(comparison.id)
                 continue
             order = list(comparison.candidates.values_list("id", flat=True))
@@ -195,40 +153,24 @@ def _lease_step_by_step(*, project: Project, trainer) -> Assignment | None:
 LEASE_BY_VENDOR = {"postgresql": _lease_in_one_call}
 
 
-def _claim_statement(*, project: Project, trainer, now, passed: list[int], fresh: bool) -> tuple[str, list]:
-    """One step of the claim, as SQL and parameters for this database."""
-    at = connection.ops.adapt_datetimefield_value(now)
-    sql = (_CLAIM_FRESH_SQL if fresh else _CLAIM_PARTLY_RANKED_SQL).format(
-        open_to_trainer=_OPEN_TO_TRAINER,
-        passed=f"AND c.id NOT IN ({', '.join(['%s'] * len(passed))})" if passed else "",
-        lock="FOR UPDATE OF c SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else "",
-    )
-    head = [project.id] if fresh else [project.id, PREFERENCE_WINDOW]
-    return sql, [*head, at, project.overlap, trainer.id, at, *passed]
+# Queue order: partly ranked comparisons first, so they complete first; then the oldest.
+_QUEUE_ORDER = ("-rankings_count", "created_at", "id")
 
 
 def _claim(*, project: Project, trainer, now, passed: list[int]) -> Comparison | None:
-    for fresh in (False, True):
-        sql, params = _claim_statement(project=project, trainer=trainer, now=now, passed=passed, fresh=fresh)
-        comparison = next(iter(Comparison.objects.raw(sql, params)), None)
+    """Lock and return the best comparison open to the trainer, skipping rows other claims hold.
+
+    Two bounded walks of the index `comparison_ready_queue_idx`: the first PREFERENCE_WINDOW
+    partly ranked comparisons, then the fresh ones.
+    """
+    open_to = comparisons_open_to(project=project, trainer=trainer, now=now).exclude(id__in=passed)
+    window = (
+        Comparison.objects.filter(project=project, status=Comparison.Status.READY, rankings_count__gt=0)
+        .order_by(*_QUEUE_ORDER)
+        .values("id")[:PREFERENCE_WINDOW]
+    )
+    for step in (open_to.filter(id__in=window), open_to.filter(rankings_count=0)):
+        comparison = step.order_by(*_QUEUE_ORDER).select_for_update(skip_locked=True).first()
         if comparison is not None:
             return comparison
     return None
-
-
-def _open_slots(*, comparison_id: int, overlap: int, now) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_OPEN_SLOTS_SQL, [overlap, connection.ops.adapt_datetimefield_value(now), comparison_id])
-        row = cursor.fetchone()
-    return row[0] if row else 0
-
-
-def _skip_commit_flush() -> None:
-    """Commit this transaction without waiting for the WAL flush.
-
-    A lease is soft state: if the database crashes in the next few milliseconds and forgets it,
-    the trainer is simply given a comparison again. Rankings are committed durably as usual.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")

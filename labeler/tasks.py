@@ -1,4 +1,6 @@
-"""Celery tasks of the labeler: thin wrappers around the sampling services.
+"""Celery tasks of the labeler: thin wrappers around the sampling services (the top of the app).
+
+Services enqueue these by name through `ranklab.background.enqueue_after_commit`.
 
 Every task is `acks_late` with reject-on-worker-lost: a message is acknowledged only once
 its task has run, so a worker killed mid-task leaves it to be handed out again. That is
@@ -8,12 +10,9 @@ brokers that do not hand lost messages back (see labeler/sampling/queueing.py).
 """
 
 import logging
-from functools import partial
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
 from labeler.models import Comparison
 from labeler.sampling.client import TransientSamplingError
@@ -23,23 +22,6 @@ from labeler.sampling.sampler import comparison_give_up, comparison_sample, retr
 logger = logging.getLogger(__name__)
 
 _FAN_OUT_CHUNK = 1000
-
-
-def enqueue_sampling(*, project_id: int) -> None:
-    """Sample the project's pending comparisons that were never handed to the queue, once committed.
-
-    One small message whatever the size of the import: `sample_pending` fans out in chunks.
-    """
-    transaction.on_commit(partial(sample_pending.delay, project_id), robust=True)
-
-
-def enqueue_comparison_sampling(*, comparison_id: int) -> None:
-    """Sample one pending comparison once the current transaction commits (chat turns, resample)."""
-    now = timezone.now()
-    Comparison.objects.filter(id=comparison_id, status=Comparison.Status.PENDING).update(
-        sampling_started_at=now, updated_at=now
-    )
-    transaction.on_commit(partial(sample_comparison.delay, comparison_id), robust=True)
 
 
 def send_sampling(comparison_ids: list[int]) -> None:

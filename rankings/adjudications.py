@@ -11,12 +11,12 @@ from django.db import transaction
 from django.http import Http404
 
 from labeler.conversations import comparison_messages
-from labeler.errors import RankLabError
 from labeler.models import Candidate, Comparison, Project
-from rankings.agreement import average_ranks, comparison_agreement
+from rankings.agreement import average_ranks, comparison_figures
 from rankings.consensus import ranked_pairs
 from rankings.models import Adjudication, Ranking
-from rankings.tasks import enqueue_stats_refresh
+from rankings.refresh import enqueue_stats_refresh
+from ranklab.errors import RankLabError
 
 Tiers = list[list[int]]
 
@@ -52,6 +52,7 @@ def comparison_review(*, project: Project, comparison_id: int) -> Review:
     adjudication = Adjudication.objects.filter(comparison=comparison).first()
     tiers = [ranking.tiers for ranking in rankings]
     consensus = ranked_pairs(tiers) if tiers else []
+    figures = comparison_figures(tiers)
 
     def ranks_of(tiers: Tiers) -> list[float | None]:
         ranks = average_ranks(tiers)
@@ -74,7 +75,7 @@ def comparison_review(*, project: Project, comparison_id: int) -> Review:
         rows=rows,
         consensus=consensus,
         consensus_ranks=ranks_of(consensus),
-        agreement=comparison_agreement(tiers),
+        agreement=figures.exact if figures is not None else None,
         adjudication=adjudication,
         ruling=_tier_numbers(adjudication.tiers if adjudication else consensus, candidates),
     )

@@ -6,7 +6,7 @@ both (or all) annotators judged. The definitions follow `rankings/tests/data/agr
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -35,6 +35,20 @@ def pair_relations(tiers: Tiers) -> Relations:
     for a, b in combinations(sorted(position), 2):
         relations[(a, b)] = (position[a] < position[b]) - (position[a] > position[b])
     return relations
+
+
+def strict_pairs(tiers: Tiers) -> Iterator[tuple[int, int, int]]:
+    """(winner, loser, distance in tiers) for every non-tied pair of one ranking; a tie is no pair.
+
+    Winners come best first and the candidates of a tier by id, so the order does not depend
+    on how a trainer happened to list a tie.
+    """
+    ordered = [sorted(tier) for tier in tiers]
+    for upper, winners in enumerate(ordered):
+        for winner in winners:
+            for lower in range(upper + 1, len(ordered)):
+                for loser in ordered[lower]:
+                    yield winner, loser, lower - upper
 
 
 @dataclass(frozen=True)
@@ -111,38 +125,54 @@ def pair_counts(left: Tiers, right: Tiers) -> PairCounts:
     return relations_compare(pair_relations(left), pair_relations(right))
 
 
-def annotator_pairs(rankings: list[Tiers]) -> dict[tuple[int, int], PairCounts]:
-    """PairCounts for each pair of annotators (i, j), i < j, indexed by position in `rankings`."""
-    relations = [pair_relations(tiers) for tiers in rankings]
-    return {(i, j): relations_compare(relations[i], relations[j]) for i, j in combinations(range(len(relations)), 2)}
+@dataclass(frozen=True)
+class ComparisonFigures:
+    """The agreement of one comparison's rankings, taken over its pairs of annotators.
 
-
-def pairwise_agreement(rankings: list[Tiers], *, average: str = "pooled") -> dict[str, float | None]:
-    """Exact, strict and half-credit agreement over annotator pairs.
-
-    `pooled` weighs every candidate pair two annotators both judged alike; `mean` averages the
-    annotator pairs' own rates (pairs with nothing to compare are left out).
+    `exact`, `strict`, `half` and `kendall_tau_b` are means of the annotator pairs' own figures,
+    leaving out pairs where a figure is undefined: the comparison's figure on the review page and
+    in exports. `pooled` adds the pairs' counts up instead, which is how project-wide figures
+    combine comparisons.
     """
-    by_pair = annotator_pairs(rankings).values()
-    if average == "pooled":
-        return sum(by_pair, PairCounts()).rates()
-    if average != "mean":
-        raise ValueError(f"average must be 'pooled' or 'mean', not {average!r}")
-    rates = [counts.rates() for counts in by_pair]
-    return {kind: _mean(rate[kind] for rate in rates) for kind in ("exact", "strict", "half")}
+
+    exact: float | None
+    strict: float | None
+    half: float | None
+    kendall_tau_b: float | None
+    # Each pair of annotators (i, j), i < j, by position in the rankings.
+    pairs: dict[tuple[int, int], PairCounts]
+    # The pairs' τ-b where it is defined, in `pairs` order: the project's τ-b averages them all.
+    taus: tuple[float, ...]
+
+    @property
+    def pooled(self) -> PairCounts:
+        return sum(self.pairs.values(), PairCounts())
+
+    def as_dict(self) -> dict[str, float | None]:
+        """The figures of the native export row, in its key order."""
+        return {"exact": self.exact, "strict": self.strict, "half": self.half, "kendall_tau_b": self.kendall_tau_b}
 
 
-def comparison_agreement(rankings: list[Tiers]) -> float | None:
-    """The per-comparison figure (lowest-agreement queues, export filters): exact pairwise agreement
-    averaged over annotator pairs; None with fewer than two rankings or nothing judged in common."""
+def comparison_figures(rankings: list[Tiers], *, relations: list[Relations] | None = None) -> ComparisonFigures | None:
+    """The agreement figures of one comparison; None with fewer than two rankings.
+
+    Pass `relations` (the rankings' `pair_relations`) when they are at hand already.
+    """
     if len(rankings) < 2:
         return None
-    return pairwise_agreement(rankings, average="mean")["exact"]
-
-
-def mean_kendall_tau_b(rankings: list[Tiers]) -> float | None:
-    """Mean τ-b over annotator pairs, leaving out pairs where it is undefined."""
-    return _mean(counts.tau_b for counts in annotator_pairs(rankings).values())
+    if relations is None:
+        relations = [pair_relations(tiers) for tiers in rankings]
+    pairs = {(i, j): relations_compare(relations[i], relations[j]) for i, j in combinations(range(len(relations)), 2)}
+    rates = [counts.rates() for counts in pairs.values()]
+    taus = tuple(tau for counts in pairs.values() if (tau := counts.tau_b) is not None)
+    return ComparisonFigures(
+        exact=_mean(rate["exact"] for rate in rates),
+        strict=_mean(rate["strict"] for rate in rates),
+        half=_mean(rate["half"] for rate in rates),
+        kendall_tau_b=_mean(taus),
+        pairs=pairs,
+        taus=taus,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from scipy.stats import binomtest
 
+from rankings.agreement import strict_pairs
+
 Tiers = list[list[int]]
 Z_95 = 1.959963984540054
 
@@ -104,13 +106,10 @@ def _is_tiers(value: list) -> bool:
 def longer_wins(tiers: Tiers, lengths: Mapping[int, int]) -> tuple[int, int]:
     """(pairs the longer candidate won, non-tied pairs of candidates of different length)."""
     won = pairs = 0
-    for upper, tier in enumerate(tiers):
-        for lower in tiers[upper + 1 :]:
-            for winner in tier:
-                for loser in lower:
-                    if lengths[winner] != lengths[loser]:
-                        pairs += 1
-                        won += lengths[winner] > lengths[loser]
+    for winner, loser, _ in strict_pairs(tiers):
+        if lengths[winner] != lengths[loser]:
+            pairs += 1
+            won += lengths[winner] > lengths[loser]
     return won, pairs
 
 

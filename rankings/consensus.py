@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from scipy.optimize import minimize
 
-from rankings.agreement import average_ranks
+from rankings.agreement import average_ranks, strict_pairs
 
 Tiers = list[list[int]]
 METHODS = ("ranked_pairs", "borda", "bradley_terry")
@@ -18,7 +18,7 @@ METHODS = ("ranked_pairs", "borda", "bradley_terry")
 
 def pairwise_wins(rankings: list[Tiers]) -> dict[tuple[int, int], int]:
     """(a, b) → how many annotators put a strictly above b."""
-    return Counter(strict_pairs(rankings))
+    return Counter((winner, loser) for tiers in rankings for winner, loser, _ in strict_pairs(tiers))
 
 
 def ranked_pairs(rankings: list[Tiers]) -> Tiers:
@@ -96,16 +96,6 @@ def borda_tiers(rankings: list[Tiers]) -> Tiers:
     return scores_to_tiers(borda_points(rankings))
 
 
-def strict_pairs(rankings: list[Tiers]) -> list[tuple[int, int]]:
-    """(winner, loser) for every strict preference of every ranking; ties are dropped."""
-    pairs = []
-    for tiers in rankings:
-        for upper, tier in enumerate(tiers):
-            for lower in tiers[upper + 1 :]:
-                pairs.extend((winner, loser) for winner in tier for loser in lower)
-    return pairs
-
-
 def bradley_terry(
     outcomes: Mapping[tuple[int, int], float] | Iterable,
     alpha: float = 0.1,
@@ -126,11 +116,12 @@ def bradley_terry(
         outcomes = list(outcomes)
         if outcomes and isinstance(outcomes[0], list) and any(isinstance(tier, list) for tier in outcomes[0]):
             items = {*items, *(candidate for tiers in outcomes for tier in tiers for candidate in tier)}
-            outcomes = strict_pairs(outcomes)
-        counted: dict[tuple[int, int], float] = defaultdict(float)
-        for pair in outcomes:
-            counted[pair] += 1
-        outcomes = counted
+            outcomes = pairwise_wins(outcomes)
+        else:
+            counted: dict[tuple[int, int], float] = defaultdict(float)
+            for pair in outcomes:
+                counted[pair] += 1
+            outcomes = counted
     names = sorted(set(items) | {item for pair in outcomes for item in pair})
     if not names:
         return {}
@@ -164,7 +155,7 @@ def bradley_terry(
 def bradley_terry_scores(rankings: list[Tiers], *, alpha: float = 0.1) -> dict[int, float]:
     """Bradley-Terry strengths of the candidates from every ranking's strict preferences."""
     candidates = {candidate for tiers in rankings for tier in tiers for candidate in tier}
-    return bradley_terry(strict_pairs(rankings), alpha, items=candidates)
+    return bradley_terry(pairwise_wins(rankings), alpha, items=candidates)
 
 
 def scores_to_tiers(scores: Mapping[int, float], *, tolerance: float = 1e-9) -> Tiers:

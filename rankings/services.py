@@ -3,14 +3,16 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
-from labeler.errors import RankLabError
 from labeler.models import Assignment, Comparison, Project
-from labeler.services import comparison_mark_complete
 from rankings.models import Ranking
-from rankings.tasks import stats_maybe_refresh
+from rankings.refresh import stats_maybe_refresh
+from rankings.signals import comparison_completed
+from ranklab.background import after_commit
+from ranklab.database import transaction_xid
+from ranklab.errors import RankLabError
 
 MAX_RATIONALE_CHARS = 5000
 MAX_SKIP_REASON_CHARS = 200
@@ -37,44 +39,16 @@ class Judgement:
     confirmed_display_order: bool = False
 
 
-def ranking_submit(
-    *,
-    trainer,
-    project: Project | None = None,
-    assignment: Assignment | None = None,
-    assignment_id: int | None = None,
-    tiers: list[list[int]] | None = None,
-    flags: dict[int, list[str]] | None = None,
-    rationale: str = "",
-    none_acceptable: bool = False,
-    duration_ms: int = 0,
-    confirmed_display_order: bool = False,
-    judgement: Judgement | None = None,
-) -> Ranking:
-    """Store the trainer's ranking of their assigned comparison; a repeat returns the first one.
+def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: Judgement) -> Ranking:
+    """Store the trainer's ranking of their assigned comparison in `project`; a repeat returns the first one.
 
-    Pass the fields one by one, or bundled as a `judgement`. Any broken rule raises
-    `RankLabError` before anything is written. With `project`, the assignment must belong to it.
+    Any broken rule raises `RankLabError` before anything is written.
     """
-    if judgement is None:
-        judgement = Judgement(
-            tiers=tiers if tiers is not None else [],
-            flags=flags or {},
-            rationale=rationale,
-            none_acceptable=none_acceptable,
-            duration_ms=duration_ms,
-            confirmed_display_order=confirmed_display_order,
-        )
-    if assignment_id is None:
-        if assignment is None:
-            raise RankLabError("Say which assignment this ranking is for.")
-        assignment_id = assignment.id
     with transaction.atomic():
         # The comparison's lock serialises submissions of one comparison: the count and completion stay exact.
         assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project, lock="comparison")
         comparison = assignment.comparison
-        if project is not None:
-            comparison.project = project
+        comparison.project = project
         existing = Ranking.objects.filter(comparison=comparison, trainer=trainer).first()
         if existing is not None:
             return existing
@@ -111,30 +85,39 @@ def ranking_submit(
         comparison.rankings_count += 1  # read under this transaction's lock, so no one else changed it
         if comparison.rankings_count >= comparison.project.overlap:
             comparison_mark_complete(comparison=comparison)
-        project_id = comparison.project_id
-        # Not functools.partial: Django's robust on_commit logs a failure by `__qualname__`.
-        transaction.on_commit(lambda: stats_maybe_refresh(project_id=project_id), robust=True)
+        after_commit(stats_maybe_refresh, project_id=project.id)
     return ranking
 
 
-def assignment_skip(
-    *,
-    trainer,
-    reason: str,
-    project: Project | None = None,
-    assignment: Assignment | None = None,
-    assignment_id: int | None = None,
-) -> Assignment:
+def comparison_mark_complete(*, comparison: Comparison) -> None:
+    """Mark a comparison complete; call inside the transaction that made it so."""
+    comparison.status = Comparison.Status.COMPLETE
+    comparison.completed_at = timezone.now()
+    comparison.completed_xid = _completion_xid()
+    comparison.save(update_fields=["status", "completed_at", "completed_xid", "updated_at"])
+    comparison_completed.send(sender=Comparison, comparison=comparison)
+
+
+def _completion_xid() -> int:
+    """What orders completions for the pipeline cursor (exports/pull.py).
+
+    On PostgreSQL the transaction id: the API hands out only rows whose xid is below the
+    oldest transaction still running, so a transaction that commits late is never skipped.
+    SQLite serialises writers, so a counter is enough there.
+    """
+    xid = transaction_xid()
+    if xid is not None:
+        return xid
+    return (Comparison.objects.aggregate(last=Max("completed_xid"))["last"] or 0) + 1
+
+
+def assignment_skip(*, trainer, project: Project, assignment_id: int, reason: str) -> Assignment:
     """Give a comparison back with a reason; the trainer is not offered it again."""
     reason = reason.strip()
     if not reason:
         raise RankLabError("Say why you skip: pick a reason or write one.")
     if len(reason) > MAX_SKIP_REASON_CHARS:
         raise RankLabError(f"Keep the reason under {MAX_SKIP_REASON_CHARS} characters.")
-    if assignment_id is None:
-        if assignment is None:
-            raise RankLabError("Say which assignment to skip.")
-        assignment_id = assignment.id
     with transaction.atomic():
         assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project, lock="self")
         if assignment.status == Assignment.Status.SKIPPED:
@@ -150,16 +133,14 @@ def assignment_skip(
     return assignment
 
 
-def _assignment_of(*, assignment_id: int, trainer, project: Project | None, lock: str) -> Assignment:
-    """The trainer's assignment (in `project`, if given), read with its own row or its comparison's locked.
+def _assignment_of(*, assignment_id: int, trainer, project: Project, lock: str) -> Assignment:
+    """The trainer's assignment in `project`, read with its own row or its comparison's locked.
 
-    Locking "comparison" brings the comparison along, and its project where the caller has none.
+    Locking "comparison" brings the comparison along in the same statement.
     """
-    assignments = Assignment.objects.filter(id=assignment_id, trainer=trainer)
-    if project is not None:
-        assignments = assignments.filter(comparison__project=project)
+    assignments = Assignment.objects.filter(id=assignment_id, trainer=trainer, comparison__project=project)
     if lock == "comparison":
-        assignments = assignments.select_related("comparison" if project is not None else "comparison__project")
+        assignments = assignments.select_related("comparison")
     assignment = assignments.select_for_update(of=(lock,)).first()
     if assignment is None:
         raise RankLabError("This comparison is not assigned to you.")

@@ -1,7 +1,7 @@
 """A project's statistics, computed from the database in one pass and cached in ProjectStats.
 
 The dashboard reads only the cached result, so it answers at once whatever the number of
-rankings. The computation runs in the background (rankings/tasks.py): by beat for projects
+rankings. The computation runs in the background (rankings/refresh.py, rankings/tasks.py): by beat for projects
 with rankings newer than their stats, and after every N submissions.
 """
 
@@ -19,11 +19,12 @@ from django.utils import timezone
 from labeler.models import Assignment, Candidate, Comparison, ModelEndpoint, Project
 from rankings.agreement import (
     PairCounts,
+    comparison_figures,
     kendall_w,
     krippendorff_alpha,
     pair_relations,
     pair_value_counts,
-    relations_compare,
+    strict_pairs,
 )
 from rankings.bias import Share, length_bias, longer_wins, position_bias
 from rankings.consensus import bradley_terry
@@ -188,21 +189,19 @@ def _agreement(
     for comparison_id, group in by_comparison.items():
         if len(group) < 2:
             continue
-        relations = [pair_relations(record.tiers) for record in group]
-        counts = PairCounts()
-        for i in range(len(relations)):
-            for j in range(i + 1, len(relations)):
-                pair = relations_compare(relations[i], relations[j])
-                counts += pair
-                if (tau := pair.tau_b) is not None:
-                    taus.append(tau)
+        tiers = [record.tiers for record in group]
+        relations = [pair_relations(ranking) for ranking in tiers]
+        figures = comparison_figures(tiers, relations=relations)
+        taus.extend(figures.taus)
+        counts = figures.pooled
+        # Pooled over the comparison's annotator pairs, where the review page and the exports show
+        # the mean of the pairs' figures: the two differ when annotators saw different candidates.
         per_comparison[comparison_id] = counts.rates()["exact"]
         total += counts
         submitted = last_submitted[comparison_id]
         week = (submitted - timedelta(days=submitted.weekday())).date().isoformat()
         weeks[week] += counts
         week_comparisons[week] += 1
-        tiers = [record.tiers for record in group]
         if (w := kendall_w(tiers)) is not None:
             ws.append(w.w)
         value_counts.append(pair_value_counts(tiers, relations=relations))
@@ -238,7 +237,7 @@ def _arena(records: list[RankingRecord], endpoint_of: dict[int, str]) -> list[di
     ties: dict[str, int] = defaultdict(int)
     candidates: dict[str, int] = defaultdict(int)
     for record in records:
-        for index, tier in enumerate(record.tiers):
+        for tier in record.tiers:
             for a in tier:
                 source_a = endpoint_of.get(a)
                 candidates[source_a] += 1
@@ -246,10 +245,9 @@ def _arena(records: list[RankingRecord], endpoint_of: dict[int, str]) -> list[di
                     if a < b and source_a != (source_b := endpoint_of.get(b)):
                         ties[source_a] += 1
                         ties[source_b] += 1
-                for lower in record.tiers[index + 1 :]:
-                    for b in lower:
-                        if source_a != (source_b := endpoint_of.get(b)):
-                            wins[(source_a, source_b)] += 1
+        for winner, loser, _ in strict_pairs(record.tiers):
+            if (source_w := endpoint_of.get(winner)) != (source_l := endpoint_of.get(loser)):
+                wins[(source_w, source_l)] += 1
     sources = sorted(name for name in candidates if name is not None)
     if len(sources) < 2:
         return []

@@ -1,79 +1,17 @@
-"""Celery tasks of the statistics: thin wrappers around rankings/stats.py, and the triggers
-that enqueue them (after every N submissions, by beat for stale projects, on a lead's request)."""
+"""Celery tasks of the statistics: thin wrappers around rankings/refresh.py (the top of the app)."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
 
-from labeler.models import Project
-from rankings.models import Ranking
-from rankings.stats import project_stats_refresh
-
-# While one worker recomputes a project, another trigger for it is dropped: the running one
-# (or the next trigger) will see those rankings.
-_LOCK_SECONDS = 15 * 60
-
-
-def _counter_key(project_id: int) -> str:
-    return f"ranklab:stats:submissions:{project_id}"
-
-
-def _lock_key(project_id: int) -> str:
-    return f"ranklab:stats:computing:{project_id}"
-
-
-def stats_maybe_refresh(*, project_id: int) -> bool:
-    """Count one submission; on the first and every `RANKLAB_STATS_REFRESH_EVERY`-th, enqueue a
-    recompute. Call it once the submission has committed. Returns whether it enqueued."""
-    key = _counter_key(project_id)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the first submission since the cache was emptied
-        cache.add(key, 0, timeout=None)
-        count = cache.incr(key)
-    if count == 1 or count % settings.RANKLAB_STATS_REFRESH_EVERY == 0:
-        project_stats_refresh_task.delay(project_id)
-        return True
-    return False
-
-
-def enqueue_stats_refresh(*, project_id: int) -> None:
-    """Recompute the project's statistics once the current transaction commits."""
-    # Not functools.partial: Django's robust on_commit logs a failure by `__qualname__`.
-    transaction.on_commit(lambda: project_stats_refresh_task.delay(project_id), robust=True)
+from rankings.refresh import project_stats_refresh_once, stale_stats_enqueue
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def project_stats_refresh_task(project_id: int) -> bool:
     """Recompute one project's statistics unless a worker is at it already."""
-    if not cache.add(_lock_key(project_id), 1, timeout=_LOCK_SECONDS):
-        return False
-    try:
-        project_stats_refresh(project_id=project_id)
-    finally:
-        cache.delete(_lock_key(project_id))
-    return True
-
-
-def projects_with_stale_stats() -> list[int]:
-    """Projects with a ranking submitted after their statistics were last computed (or never)."""
-    latest = (
-        Ranking.objects.filter(comparison__project=OuterRef("pk")).order_by("-submitted_at").values("submitted_at")[:1]
-    )
-    return list(
-        Project.objects.annotate(latest=Subquery(latest))
-        .filter(latest__isnull=False)
-        .filter(Q(stats__isnull=True) | Q(stats__computed_at__isnull=True) | Q(stats__computed_at__lt=F("latest")))
-        .values_list("id", flat=True)
-    )
+    return project_stats_refresh_once(project_id=project_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def stats_refresh_stale() -> int:
     """Beat: enqueue a recompute for every project whose statistics are older than its rankings."""
-    project_ids = projects_with_stale_stats()
-    for project_id in project_ids:
-        project_stats_refresh_task.delay(project_id)
-    return len(project_ids)
+    return stale_stats_enqueue()

@@ -3,7 +3,7 @@
 import io
 import json
 
-from labeler.imports import conversations_import
+from labeler.importing import conversations_import
 from labeler.models import Candidate
 from labeler.queue import assignment_lease_next
 from rankings.services import Judgement, ranking_submit
@@ -19,8 +19,9 @@ def rank_all(project, *, comparisons: int, trainers: int) -> None:
             tiers = [[ids[0]], [ids[1], ids[2]], *[[c] for c in ids[3:]]]
             flags = {ids[-1]: ["untruthful"]}
             ranking_submit(
-                assignment_id=assignment.id,
                 trainer=trainer,
+                project=project,
+                assignment_id=assignment.id,
                 judgement=Judgement(tiers=tiers, flags=flags, rationale="first is best", duration_ms=900),
             )
 
@@ -51,4 +52,4 @@ def docs_project(project) -> None:
     ]
     for trainer, judgement in zip(trainers_of(project, 2), judgements, strict=True):
         assignment = assignment_lease_next(project=project, trainer=trainer)
-        ranking_submit(assignment_id=assignment.id, trainer=trainer, judgement=judgement)
+        ranking_submit(trainer=trainer, project=project, assignment_id=assignment.id, judgement=judgement)

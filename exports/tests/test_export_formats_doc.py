@@ -8,6 +8,7 @@ import pytest
 
 from exports.formats import FORMATS, export_lines
 from exports.native import native_rows
+from exports.options import ExportOptions
 from exports.services import comparisons_for_export
 from exports.tests.ranked import docs_project
 
@@ -36,5 +37,5 @@ def test_every_format_is_documented_with_a_line_of_its_real_shape(project):
     lines = documented()
     assert list(lines) == list(FORMATS)
     for format in FORMATS:
-        written = next(export_lines([row], format=format, options={}))
+        written = next(export_lines([row], format=format, options=ExportOptions()))
         assert shape(lines[format]) == shape(written), format

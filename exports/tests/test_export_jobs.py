@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from exports.models import Export
+from exports.options import ExportOptions
 from exports.services import export_create, export_write
 from exports.tests.ranked import rank_all
 
@@ -20,7 +21,7 @@ def ranked(project):
 
 
 def test_a_worker_writes_an_immutable_file_with_its_manifest(ranked, lead, celery_worker):
-    export = export_create(project=ranked, user=lead, format="trl", options={"expansion": "consensus"})
+    export = export_create(project=ranked, user=lead, format="trl", options=ExportOptions(expansion="consensus"))
     celery_worker.wait_for(lambda: Export.objects.get(id=export.id).status == "done", message="export not done")
     export.refresh_from_db()
     content = export.file.open("rb").read()

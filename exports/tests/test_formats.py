@@ -1,6 +1,9 @@
 """Each format from hand-written native rows: ties, flags, a system prompt, unicode, several turns."""
 
+from datetime import date
+
 from exports.formats import export_lines, hh_transcript, preference_pairs, to_openai_dpo, to_sft, to_trl
+from exports.options import ExportOptions
 
 SYSTEM = {"role": "system", "content": "Answer in one line."}
 TURNS = [
@@ -95,7 +98,7 @@ def test_hh_keeps_the_system_prompt_as_the_preamble():
     assert hh_transcript([SYSTEM, *TURNS]) == (
         "Answer in one line.\n\nHuman: Bonjour ! Ça va ? 👋\n\nAssistant: Oui, merci.\n\nHuman: Et le 東京 weather?"
     )
-    [first, _] = export_lines([row()], format="hh", options={})
+    [first, _] = export_lines([row()], format="hh", options=ExportOptions())
     assert first["chosen"].endswith("\n\nHuman: Et le 東京 weather?\n\nAssistant: Sunny ☀️")
     assert first["rejected"].endswith("\n\nAssistant: Rainy")
 
@@ -117,19 +120,19 @@ def test_sft_takes_the_single_best_answer():
 
 def test_filters_drop_flagged_unagreed_and_skipped_comparisons():
     def kept(**filters):
-        return len(list(export_lines([row()], format="native", options={"filters": filters})))
+        return len(list(export_lines([row()], format="native", options=ExportOptions(**filters))))
 
     assert kept() == 1
     assert kept(exclude_flag="unnecessary_refusal") == 0
     assert kept(exclude_flag="unnecessary_refusal", exclude_flag_mode="most") == 1
     assert kept(min_agreement=0.9) == 0
     assert kept(min_rankings=3) == 0
-    assert kept(completed_after="2026-11-21") == 0
-    assert len(list(export_lines([row(skips=1)], format="native", options={"filters": {"exclude_skipped": True}}))) == 0
+    assert kept(completed_after=date(2026, 11, 21)) == 0
+    assert len(list(export_lines([row(skips=1)], format="native", options=ExportOptions(exclude_skipped=True)))) == 0
 
 
 def test_the_endpoint_filter_keeps_only_that_endpoints_candidates():
-    lines = list(export_lines([row()], format="trl", options={"filters": {"endpoint": "a"}}))
+    lines = list(export_lines([row()], format="trl", options=ExportOptions(endpoint="a")))
     assert [(line["chosen"][0]["content"], line["rejected"][0]["content"]) for line in lines] == [("Sunny ☀️", "Rainy")]
 
 
@@ -143,15 +146,15 @@ def test_sft_prefers_an_answer_a_trainer_wrote():
 
 def test_no_format_yields_a_line_without_a_prompt():
     for format in ("trl", "hh", "openai_dpo", "sft"):
-        assert list(export_lines([row(prompt=[])], format=format, options={})) == [], format
+        assert list(export_lines([row(prompt=[])], format=format, options=ExportOptions())) == [], format
 
 
 def test_a_multi_turn_prompt_ends_with_the_user_turn_in_every_format():
-    [trl, _] = export_lines([row()], format="trl", options={})
+    [trl, _] = export_lines([row()], format="trl", options=ExportOptions())
     assert trl["prompt"][-1] == TURNS[-1] and trl["prompt"][-2]["role"] == "assistant"
-    [dpo, _] = export_lines([row()], format="openai_dpo", options={})
+    [dpo, _] = export_lines([row()], format="openai_dpo", options=ExportOptions())
     assert dpo["input"]["messages"][-1] == TURNS[-1]
-    [hh, _] = export_lines([row()], format="hh", options={})
+    [hh, _] = export_lines([row()], format="hh", options=ExportOptions())
     assert "\n\nAssistant: Oui, merci.\n\nHuman: Et le 東京 weather?\n\nAssistant: Sunny ☀️" in hh["chosen"]
 
 

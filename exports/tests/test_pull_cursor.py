@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from exports.pull import Cursor, pull_page
 from exports.tests.ranked import rank_all
 from labeler.models import Comparison
-from labeler.services import comparison_mark_complete
+from rankings.services import comparison_mark_complete
 from rankings.tests.factories import ready_comparisons
 
 pytestmark = pytest.mark.django_db(transaction=True)

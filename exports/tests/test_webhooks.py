@@ -8,6 +8,7 @@ from django.urls import reverse
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from exports.models import Webhook, WebhookDelivery
+from exports.options import ExportOptions
 from exports.services import export_create
 from exports.tests.ranked import rank_all
 from exports.webhooks import webhook_create
@@ -71,7 +72,7 @@ def test_a_completed_comparison_is_announced_with_a_valid_signature(project, cel
 def test_a_receiver_that_fails_twice_gets_the_message_on_the_third_try(project, lead, celery_worker, receiver):
     target = receiver(failures=2)
     webhook_create(project=project, url=target.url, events=["export.finished"])
-    export_create(project=project, user=lead, format="native", options={})
+    export_create(project=project, user=lead, format="native", options=ExportOptions())
 
     celery_worker.wait_for(lambda: WebhookDelivery.objects.filter(status="delivered").exists(), timeout=90)
     delivery = WebhookDelivery.objects.get()
@@ -97,7 +98,7 @@ def test_a_lead_adds_a_webhook_and_sees_the_log(client, project, lead):
 
 
 def test_a_webhook_url_must_be_http(project):
-    from labeler.errors import RankLabError
+    from ranklab.errors import RankLabError
 
     with pytest.raises(RankLabError):
         webhook_create(project=project, url="file:///etc/passwd", events=["export.finished"])

@@ -14,8 +14,8 @@ from email.utils import parsedate_to_datetime
 
 import openai
 
-from labeler.errors import RankLabError
 from labeler.models import ModelEndpoint
+from ranklab.errors import RankLabError
 
 # Only variables named like API keys may be read, so that a lead cannot point an endpoint
 # at their own server with `api_key_env = SECRET_KEY` and receive the app's secrets.

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from labeler.errors import RankLabError
 from labeler.models import ModelEndpoint, Project
 from labeler.sampling.client import SamplingError, chat_complete, endpoint_client
 from labeler.sampling.sampler import with_system_prompt
+from ranklab.errors import RankLabError
 
 _TEST_PROMPT = [{"role": "user", "content": "Say hello in five words."}]
 _TEST_MAX_TOKENS = 16

@@ -20,10 +20,28 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from labeler.errors import RankLabError
 from labeler.models import Assignment, Candidate, Comparison, Project
+from ranklab.background import enqueue_after_commit
+from ranklab.errors import RankLabError
 
 _NEVER_ENQUEUED_GRACE = timedelta(minutes=1)
+
+
+def enqueue_sampling(*, project_id: int) -> None:
+    """Sample the project's pending comparisons that were never handed to the queue, once committed.
+
+    One small message whatever the size of the import: `sample_pending` fans out in chunks.
+    """
+    enqueue_after_commit("labeler.tasks.sample_pending", project_id)
+
+
+def enqueue_comparison_sampling(*, comparison_id: int) -> None:
+    """Sample one pending comparison once the current transaction commits (chat turns, resample)."""
+    now = timezone.now()
+    Comparison.objects.filter(id=comparison_id, status=Comparison.Status.PENDING).update(
+        sampling_started_at=now, updated_at=now
+    )
+    enqueue_after_commit("labeler.tasks.sample_comparison", comparison_id)
 
 
 def comparisons_stamp(*, queryset: QuerySet[Comparison], limit: int) -> list[int]:
@@ -68,8 +86,6 @@ def sampling_sweep_collect() -> list[int]:
 
 def comparisons_retry_failed(*, project: Project) -> int:
     """Put the project's failed comparisons back in the queue; their stored candidates stay."""
-    from labeler.tasks import enqueue_sampling
-
     with transaction.atomic():
         count = project.comparisons.filter(status=Comparison.Status.FAILED).update(
             status=Comparison.Status.PENDING, failure_reason="", sampling_started_at=None, updated_at=timezone.now()
@@ -81,8 +97,6 @@ def comparisons_retry_failed(*, project: Project) -> int:
 
 def comparisons_enqueue_pending(*, project: Project) -> int:
     """Hand every pending comparison of the project to the queue now, stamped or not."""
-    from labeler.tasks import enqueue_sampling
-
     with transaction.atomic():
         count = project.comparisons.filter(status=Comparison.Status.PENDING).update(sampling_started_at=None)
         enqueue_sampling(project_id=project.id)
@@ -94,8 +108,6 @@ def comparison_resample(*, project: Project, comparison_id: int) -> Comparison:
 
     Only before anyone ranked it: rankings refer to the candidates they ordered.
     """
-    from labeler.tasks import enqueue_comparison_sampling
-
     with transaction.atomic():
         comparison = Comparison.objects.select_for_update().filter(project=project, id=comparison_id).first()
         if comparison is None:

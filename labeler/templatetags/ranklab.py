@@ -3,7 +3,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString
 
-from labeler.markdown import render_markdown
+from ranklab.markdown import render_markdown
 
 register = template.Library()
 

@@ -137,7 +137,7 @@ def celery_worker_env() -> dict[str, str]:
 def _purge_broker() -> None:
     """Drop queued messages and the ones a killed worker left unacknowledged, which Redis
     would otherwise hand to a later test's worker once the visibility timeout passes."""
-    from config.celery import app
+    from celery import current_app as app
 
     app.control.purge()
     if settings.CELERY_BROKER_URL.startswith("redis"):

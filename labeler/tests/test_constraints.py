@@ -7,9 +7,7 @@ from labeler.tests.factories import (
     ComparisonFactory,
     ConversationFactory,
     ProjectFactory,
-    UserFactory,
 )
-from rankings.models import Ranking
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +39,3 @@ def test_a_trainer_has_one_active_assignment_per_comparison():
     assignment.status = Assignment.Status.EXPIRED
     assignment.save(update_fields=["status"])
     AssignmentFactory(comparison=assignment.comparison, trainer=assignment.trainer)
-
-
-def test_a_trainer_ranks_a_comparison_once():
-    comparison = ComparisonFactory(with_candidates=True)
-    trainer = UserFactory()
-    Ranking.objects.create(comparison=comparison, trainer=trainer, tiers=[])
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Ranking.objects.create(comparison=comparison, trainer=trainer, tiers=[])

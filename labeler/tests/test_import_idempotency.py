@@ -1,6 +1,6 @@
 import pytest
 
-from labeler.imports import conversations_import
+from labeler.importing import conversations_import
 from labeler.tests.factories import ProjectFactory
 from labeler.tests.importing import jsonl, rows_written
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from labeler.conversations import comparison_messages
-from labeler.imports import conversations_import
+from labeler.importing import conversations_import
 from labeler.models import Comparison, Conversation
 from labeler.tests.importing import jsonl, user
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from labeler.imports import ImportFailed, conversations_import
+from labeler.importing import ImportFailed, conversations_import
 from labeler.tests.importing import jsonl, rows_written, user
 
 pytestmark = pytest.mark.django_db

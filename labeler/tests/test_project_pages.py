@@ -123,29 +123,3 @@ def test_guidelines_markdown_is_sanitised(trainer_client, project):
     assert "<strong>Bold</strong>" in response.text
     assert "<script>alert(1)" not in response.text
     assert 'href="javascript' not in response.text
-
-
-def test_the_home_page_shows_what_waits_and_what_was_ranked_today(trainer_client, project):
-    from rankings.tests.factories import ready_comparisons
-
-    ready_comparisons(project, 3)
-    response = trainer_client.get(reverse("home"))
-    assert project.name in response.text
-    assert response.context["projects"][0].waiting == 3
-    assert response.context["projects"][0].ranked_today == 0
-    assert reverse("rank_next", args=[project.slug]) in response.text
-
-
-def test_the_home_page_stops_counting_at_its_cap(trainer_client, project, monkeypatch):
-    from labeler.views import queue
-    from rankings.tests.factories import ready_comparisons
-
-    monkeypatch.setattr(queue, "WAITING_SHOWN", 2)
-    ready_comparisons(project, 3)
-    response = trainer_client.get(reverse("home"))
-    assert response.context["projects"][0].waiting == 2
-    assert 'data-stat="waiting">2+</div>' in response.text
-
-
-def test_the_home_page_lists_only_the_users_projects(outsider_client, project):
-    assert project.name not in outsider_client.get(reverse("home")).text

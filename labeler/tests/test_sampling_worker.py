@@ -3,7 +3,8 @@
 import pytest
 
 from labeler.models import Comparison
-from labeler.tasks import enqueue_sampling, sampling_sweep, send_sampling
+from labeler.sampling.queueing import enqueue_sampling
+from labeler.tasks import sampling_sweep, send_sampling
 from labeler.tests.factories import ComparisonFactory, ModelEndpointFactory, ProjectFactory
 from labeler.tests.fakeserver import Reply
 

@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from labeler.errors import RankLabError
-from labeler.sampling.endpoints import endpoint_create, endpoint_delete, endpoint_test, endpoint_update
+from labeler.sampling import endpoints as endpoint_services
 from labeler.sampling.forms import EndpointForm
 from labeler.sampling.queueing import comparison_resample, comparisons_retry_failed
 from labeler.sampling.selectors import endpoints_for_project, project_sampling_summary
 from labeler.selectors import project_get_for_lead
+from ranklab.errors import RankLabError
 
 
 @login_required
@@ -25,12 +25,12 @@ def endpoint_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def endpoint_new(request: HttpRequest, slug: str) -> HttpResponse:
+def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_get_for_lead(user=request.user, slug=slug)
     form = EndpointForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint = endpoint_create(project=project, **form.endpoint_values())
+            endpoint = endpoint_services.endpoint_create(project=project, **form.endpoint_values())
         except RankLabError as error:
             form.add_error(None, str(error))
         else:
@@ -47,7 +47,7 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: int) -> HttpResp
     form = EndpointForm(request.POST or None, instance=endpoint, project=project)
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint_update(endpoint=endpoint, **form.endpoint_values())
+            endpoint_services.endpoint_update(endpoint=endpoint, **form.endpoint_values())
         except RankLabError as error:
             form.add_error(None, str(error))
         else:
@@ -59,10 +59,10 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def endpoint_remove(request: HttpRequest, slug: str, endpoint_id: int) -> HttpResponse:
+def endpoint_delete(request: HttpRequest, slug: str, endpoint_id: int) -> HttpResponse:
     project = project_get_for_lead(user=request.user, slug=slug)
     try:
-        endpoint_delete(project=project, endpoint_id=endpoint_id)
+        endpoint_services.endpoint_delete(project=project, endpoint_id=endpoint_id)
     except RankLabError as error:
         messages.error(request, str(error))
     else:
@@ -72,10 +72,10 @@ def endpoint_remove(request: HttpRequest, slug: str, endpoint_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def endpoint_try(request: HttpRequest, slug: str, endpoint_id: int) -> HttpResponse:
+def endpoint_test(request: HttpRequest, slug: str, endpoint_id: int) -> HttpResponse:
     project = project_get_for_lead(user=request.user, slug=slug)
     endpoint = get_object_or_404(project.endpoints, id=endpoint_id)
-    result = endpoint_test(endpoint=endpoint)
+    result = endpoint_services.endpoint_test(endpoint=endpoint)
     context = {"project": project, "endpoint": endpoint, "result": result}
     return TemplateResponse(request, "labeler/_endpoint_test_result.html", context)
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from labeler.imports import ImportFailed, conversations_import
+from labeler.importing import ImportFailed, conversations_import
 from labeler.selectors import project_get_for_lead
 
 

@@ -7,21 +7,22 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from labeler.errors import RankLabError
+from labeler import projects as project_services
 from labeler.forms import MembershipForm, ProjectForm
 from labeler.models import Membership
-from labeler.projects import membership_remove, membership_set, project_create, project_status_counts
+from labeler.projects import membership_remove, membership_set, project_status_counts
 from labeler.sampling.selectors import project_sampling_summary
 from labeler.selectors import project_get_for_lead, project_get_for_member
+from ranklab.errors import RankLabError
 
 
 @login_required
 @permission_required("labeler.add_project", raise_exception=True)
-def project_new(request: HttpRequest) -> HttpResponse:
+def project_create(request: HttpRequest) -> HttpResponse:
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         values = form.project_settings()
-        project = project_create(user=request.user, **values)
+        project = project_services.project_create(user=request.user, **values)
         messages.success(request, f"Created {project.name}. Add trainers and import prompts next.")
         return redirect(project)
     return TemplateResponse(request, "labeler/project_form.html", {"form": form})

@@ -3,7 +3,6 @@
 import pytest
 from django.urls import reverse
 
-from labeler.errors import RankLabError
 from labeler.models import Comparison, Membership
 from labeler.queue import assignment_lease_next
 from labeler.tests.factories import MembershipFactory
@@ -11,6 +10,7 @@ from rankings.adjudications import adjudication_save, tiers_from_ranks
 from rankings.models import Adjudication
 from rankings.stats import project_stats_refresh
 from rankings.tests.stats_data import candidate_ids, comparison_with, small_project
+from ranklab.errors import RankLabError
 
 pytestmark = pytest.mark.django_db
 

@@ -11,14 +11,12 @@ from scipy.stats import kendalltau
 
 from rankings.agreement import (
     average_ranks,
-    comparison_agreement,
+    comparison_figures,
     kendall_w,
     krippendorff_alpha,
-    mean_kendall_tau_b,
     pair_counts,
-    pairwise_agreement,
 )
-from rankings.consensus import borda, borda_tiers, bradley_terry, bradley_terry_scores, ranked_pairs, strict_pairs
+from rankings.consensus import borda, borda_tiers, bradley_terry, bradley_terry_scores, ranked_pairs
 
 
 @st.composite
@@ -45,6 +43,15 @@ def ranking_sets(draw, min_rankings: int = 2, complete: bool = False):
     return rankings
 
 
+def pooled(rankings) -> dict:
+    return comparison_figures(rankings).pooled.rates()
+
+
+def mean(rankings) -> dict:
+    figures = comparison_figures(rankings)
+    return {"exact": figures.exact, "strict": figures.strict, "half": figures.half}
+
+
 def close(a, b) -> bool:
     if a is None or b is None:
         return a is b
@@ -55,10 +62,10 @@ def close(a, b) -> bool:
 def test_identical_rankings_agree_perfectly(rankings, copies):
     tiers = rankings[0]
     same = [tiers] * copies
-    figures = pairwise_agreement(same)
+    figures = pooled(same)
     assert figures["exact"] == 1 and figures["half"] == 1
     assert figures["strict"] in (1, None)  # None only when everything is one tie
-    assert mean_kendall_tau_b(same) in (1, None)
+    assert comparison_figures(same).kendall_tau_b in (1, None)
     w = kendall_w(same)
     assert w is None or math.isclose(w.w, 1)
     alpha = krippendorff_alpha([same])
@@ -71,10 +78,10 @@ def test_identical_rankings_agree_perfectly(rankings, copies):
 def test_the_order_of_annotators_does_not_matter(rankings, rng):
     shuffled = list(rankings)
     rng.shuffle(shuffled)
-    for average in ("pooled", "mean"):
-        left, right = pairwise_agreement(rankings, average=average), pairwise_agreement(shuffled, average=average)
+    for average in (pooled, mean):
+        left, right = average(rankings), average(shuffled)
         assert all(close(left[kind], right[kind]) for kind in left)
-    assert close(mean_kendall_tau_b(rankings), mean_kendall_tau_b(shuffled))
+    assert close(comparison_figures(rankings).kendall_tau_b, comparison_figures(shuffled).kendall_tau_b)
     w, v = kendall_w(rankings), kendall_w(shuffled)
     assert (w is None and v is None) or math.isclose(w.w, v.w)
     assert close(krippendorff_alpha([rankings]), krippendorff_alpha([shuffled]))
@@ -86,12 +93,12 @@ def test_the_order_of_annotators_does_not_matter(rankings, rng):
 
 @given(ranking_sets())
 def test_agreements_are_shares_and_tau_lies_in_minus_one_to_one(rankings):
-    figures = pairwise_agreement(rankings)
-    for value in figures.values():
-        assert value is None or 0 <= value <= 1
-    if figures["exact"] is not None:
-        assert figures["exact"] <= figures["half"]
-    tau = mean_kendall_tau_b(rankings)
+    for figures in (pooled(rankings), mean(rankings)):
+        for value in figures.values():
+            assert value is None or 0 <= value <= 1
+        if figures["exact"] is not None:
+            assert figures["exact"] <= figures["half"]
+    tau = comparison_figures(rankings).kendall_tau_b
     assert tau is None or -1 - 1e-12 <= tau <= 1 + 1e-12
 
 
@@ -117,15 +124,16 @@ def test_ties_count_half_against_a_preference_and_nothing_against_the_reverse(k)
     order = [[c] for c in candidates]
     everything_tied = [candidates]
     reversed_order = order[::-1]
-    assert pairwise_agreement([order, everything_tied]) == {"exact": 0.0, "strict": None, "half": 0.5}
-    assert pairwise_agreement([order, reversed_order]) == {"exact": 0.0, "strict": 0.0, "half": 0.0}
-    assert mean_kendall_tau_b([order, reversed_order]) == pytest.approx(-1)
-    assert mean_kendall_tau_b([order, everything_tied]) is None
+    assert pooled([order, everything_tied]) == {"exact": 0.0, "strict": None, "half": 0.5}
+    assert pooled([order, reversed_order]) == {"exact": 0.0, "strict": 0.0, "half": 0.0}
+    assert comparison_figures([order, reversed_order]).kendall_tau_b == pytest.approx(-1)
+    assert comparison_figures([order, everything_tied]).kendall_tau_b is None
     assert ranked_pairs([order, reversed_order]) == [candidates]
 
 
 def test_annotators_with_no_candidate_in_common_have_no_agreement():
-    assert pairwise_agreement([[[1], [2]], [[3], [4]]]) == {"exact": None, "strict": None, "half": None}
+    assert pooled([[[1], [2]], [[3], [4]]]) == {"exact": None, "strict": None, "half": None}
+    assert mean([[[1], [2]], [[3], [4]]]) == {"exact": None, "strict": None, "half": None}
     assert kendall_w([[[1], [2]], [[3], [4]]]) is None
     assert krippendorff_alpha([[[[1], [2]], [[3], [4]]]]) is None
 
@@ -151,16 +159,9 @@ def test_bradley_terry_needs_a_penalty():
         bradley_terry([(1, 2)], alpha=0)
 
 
-def test_strict_pairs_drop_ties():
-    assert sorted(strict_pairs([[[1, 2], [3]]])) == [(1, 3), (2, 3)]
-
-
 @given(ranking_sets())
 def test_one_comparison_or_a_list_of_comparisons_give_the_same_figures(rankings):
     assert close(krippendorff_alpha(rankings), krippendorff_alpha([rankings]))
-    agreement = comparison_agreement(rankings)
-    assert close(agreement, pairwise_agreement(rankings, average="mean")["exact"])
-    assert agreement is None or 0 <= agreement <= 1
     from_rankings, from_pairs = bradley_terry(rankings), bradley_terry_scores(rankings)
     assert from_rankings.keys() == from_pairs.keys()
     assert all(math.isfinite(v) and math.isclose(v, from_pairs[c], abs_tol=1e-6) for c, v in from_rankings.items())
@@ -180,8 +181,3 @@ def test_the_consensus_is_a_weak_order_of_every_candidate_and_respects_unanimity
                 for r in rankings
             ):
                 assert position[a] < position[b]
-
-
-def test_fewer_than_two_rankings_have_no_comparison_agreement():
-    assert comparison_agreement([]) is None
-    assert comparison_agreement([[[1], [2]]]) is None

@@ -13,14 +13,12 @@ import pytest
 from scipy import stats as scipy_stats
 
 from rankings.agreement import (
-    annotator_pairs,
     average_ranks,
-    comparison_agreement,
+    comparison_figures,
     kendall_w,
     krippendorff_alpha,
-    mean_kendall_tau_b,
     pair_relations,
-    pairwise_agreement,
+    strict_pairs,
 )
 from rankings.consensus import (
     borda,
@@ -32,7 +30,6 @@ from rankings.consensus import (
     majorities,
     pairwise_wins,
     ranked_pairs,
-    strict_pairs,
 )
 
 VECTOR = json.loads((Path(__file__).parent / "data" / "agreement-vector.json").read_text())
@@ -45,6 +42,11 @@ def case(name: str) -> tuple[dict, list[list[list[int]]]]:
     data = VECTOR[name]
     rankings = [[[LETTERS.index(c) for c in tier] for tier in data["tiers"][a]] for a in data["annotators"]]
     return data, rankings
+
+
+def preferences(rankings: list[list[list[int]]]) -> list[tuple[int, int]]:
+    """(winner, loser) of every ranking's strict pairs, as choix takes them."""
+    return [(winner, loser) for tiers in rankings for winner, loser, _ in strict_pairs(tiers)]
 
 
 def flat(tiers: list[list[int]]) -> list[str]:
@@ -72,9 +74,10 @@ def test_average_ranks_and_pair_relations_match(name):
 def test_pairwise_agreement_matches_per_pair_mean_and_pooled(name, kind):
     data, rankings = case(name)
     expected = data["pairwise_agreement"][kind]
-    assert pairwise_agreement(rankings, average="pooled")[kind] == approx(expected["pooled_over_all_judged_pairs"])
-    assert pairwise_agreement(rankings, average="mean")[kind] == approx(expected["mean_over_annotator_pairs"])
-    counts = annotator_pairs(rankings)
+    figures = comparison_figures(rankings)
+    assert figures.pooled.rates()[kind] == approx(expected["pooled_over_all_judged_pairs"])
+    assert getattr(figures, kind) == approx(expected["mean_over_annotator_pairs"])
+    counts = figures.pairs
     for i, j in combinations(range(len(rankings)), 2):
         figure = expected["per_annotator_pair"][f"{data['annotators'][i]}|{data['annotators'][j]}"]
         assert counts[(i, j)].rates()[kind] == approx(figure["agreement"])
@@ -86,8 +89,9 @@ def test_pairwise_agreement_matches_per_pair_mean_and_pooled(name, kind):
 def test_kendall_tau_b_matches_per_pair_and_mean(name):
     data, rankings = case(name)
     expected = data["kendall_tau_b"]
-    assert mean_kendall_tau_b(rankings) == approx(expected["mean_tau_b"])
-    for (i, j), counts in annotator_pairs(rankings).items():
+    figures = comparison_figures(rankings)
+    assert figures.kendall_tau_b == approx(expected["mean_tau_b"])
+    for (i, j), counts in figures.pairs.items():
         figure = expected["per_annotator_pair"][f"{data['annotators'][i]}|{data['annotators'][j]}"]
         assert counts.tau_b == approx(figure["tau_b"])
 
@@ -146,7 +150,7 @@ def test_ranked_pairs_order(name):
 def test_bradley_terry_matches_the_vector_and_choix(name):
     data, rankings = case(name)
     expected = data["consensus"]["bradley_terry"]
-    pairs = strict_pairs(rankings)
+    pairs = preferences(rankings)
     vector_pairs = expected["comparisons_ties_dropped(winner_idx,loser_idx)"]
     assert sorted(pairs) == sorted(tuple(pair) for pair in vector_pairs)
     alpha = expected["choix.opt_pairwise_alpha"]
@@ -161,8 +165,9 @@ def test_bradley_terry_matches_the_vector_and_choix(name):
 def test_the_public_one_call_api_gives_the_vector_figures(name):
     data, rankings = case(name)
     consensus_figures = data["consensus"]
-    assert comparison_agreement(rankings) == approx(data["pairwise_agreement"]["exact"]["mean_over_annotator_pairs"])
-    assert mean_kendall_tau_b(rankings) == approx(data["kendall_tau_b"]["mean_tau_b"])
+    figures = comparison_figures(rankings)
+    assert figures.exact == approx(data["pairwise_agreement"]["exact"]["mean_over_annotator_pairs"])
+    assert figures.kendall_tau_b == approx(data["kendall_tau_b"]["mean_tau_b"])
     alpha = data["krippendorff_alpha"]["units=candidate_pairs_both_orientations,values=relation(-1,0,1)"]["ordinal"]
     assert krippendorff_alpha(rankings) == approx(alpha)
     assert {LETTERS[c]: v for c, v in borda(rankings).items()} == approx(consensus_figures["borda_points"])
@@ -216,7 +221,7 @@ def test_wins_matrix_and_ranked_pairs_majorities(name):
 def test_bradley_terry_ilsr_reference_and_pair_export(name):
     data, rankings = case(name)
     expected = data["consensus"]["bradley_terry"]
-    reference = choix.ilsr_pairwise(4, strict_pairs(rankings), alpha=0.01)
+    reference = choix.ilsr_pairwise(4, preferences(rankings), alpha=0.01)
     reference = reference - reference.mean()
     assert list(reference) == approx(
         [expected["choix.ilsr_pairwise_alpha0.01_params_mean_centred"][c] for c in LETTERS]
@@ -224,7 +229,7 @@ def test_bradley_terry_ilsr_reference_and_pair_export(name):
     exported = []
     for annotator, tiers in zip(data["annotators"], rankings, strict=True):
         ranks = average_ranks(tiers)
-        for winner, loser in strict_pairs([tiers]):
+        for winner, loser, _ in strict_pairs(tiers):
             exported.append((annotator, LETTERS[winner], LETTERS[loser], ranks[loser] - ranks[winner]))
     vector = data["pair_export_ties_dropped"]
     assert len(exported) == vector["n_pairs"]

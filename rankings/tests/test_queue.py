@@ -1,18 +1,17 @@
 import pytest
 
-from labeler.errors import RankLabError
 from labeler.models import Assignment, Comparison
 from labeler.queue import assignment_lease_next
 from labeler.tests.factories import AssignmentFactory, ComparisonFactory
-from rankings.services import assignment_skip, ranking_submit
-from rankings.tests.factories import expire, lease, ready_comparisons, trainers_of
+from rankings.tests.factories import expire, lease, ready_comparisons, skip, submit, trainers_of
+from ranklab.errors import RankLabError
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lease_path")]
 
 
 def rank_as_shown_reversed(assignment, trainer):
     tiers = [[candidate] for candidate in reversed(assignment.display_order)]
-    return ranking_submit(assignment=assignment, trainer=trainer, tiers=tiers, flags={})
+    return submit(assignment, trainer=trainer, tiers=tiers, flags={})
 
 
 def test_it_leases_the_oldest_ready_comparison(project, trainer):
@@ -28,7 +27,7 @@ def test_it_prefers_comparisons_that_already_have_rankings(project):
     a, b = trainers_of(project, 2)
     assignment = lease(project, a)
     assert assignment.comparison == first
-    assignment_skip(assignment=assignment, trainer=a, reason="can't judge")
+    skip(assignment, trainer=a, reason="can't judge")
     second_lease = lease(project, a)
     rank_as_shown_reversed(second_lease, a)
     assert lease(project, b).comparison == second
@@ -61,7 +60,7 @@ def test_a_trainer_does_not_get_what_they_ranked_or_skipped(project, trainer):
     ready_comparisons(project, 2)
     rank_as_shown_reversed(lease(project, trainer), trainer)
     skipped = lease(project, trainer)
-    assignment_skip(assignment=skipped, trainer=trainer, reason="can't judge")
+    skip(skipped, trainer=trainer, reason="can't judge")
     assert lease(project, trainer) is None
 
 
@@ -117,7 +116,7 @@ def test_skipping_needs_a_reason(project, trainer):
     ready_comparisons(project, 1)
     assignment = lease(project, trainer)
     with pytest.raises(RankLabError, match="Say why"):
-        assignment_skip(assignment=assignment, trainer=trainer, reason="  ")
+        skip(assignment, trainer=trainer, reason="  ")
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.ACTIVE
 

@@ -8,8 +8,7 @@ from django.db import connection
 from labeler.models import Assignment, Comparison
 from labeler.queue import assignment_lease_next
 from rankings.models import Ranking
-from rankings.services import ranking_submit
-from rankings.tests.factories import lease, ready_comparisons, trainers_of
+from rankings.tests.factories import lease, ready_comparisons, submit, trainers_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("lease_path")]
 
@@ -68,11 +67,10 @@ def test_the_last_rankings_arriving_together_complete_the_comparison_once(projec
     [comparison] = ready_comparisons(project, 1)
     assignments = [lease(project, trainer) for trainer in trainers_of(project, project.overlap)]
 
-    def submit(assignment):
-        tiers = [[candidate] for candidate in reversed(assignment.display_order)]
-        return ranking_submit(assignment=assignment, trainer=assignment.trainer, tiers=tiers, flags={})
+    def reversed_order(assignment):
+        return submit(assignment, tiers=[[candidate] for candidate in reversed(assignment.display_order)])
 
-    at_once(submit, assignments)
+    at_once(reversed_order, assignments)
 
     comparison.refresh_from_db()
     assert comparison.rankings_count == project.overlap == Ranking.objects.count()

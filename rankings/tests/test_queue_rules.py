@@ -9,8 +9,7 @@ from django.utils import timezone
 from labeler.models import Assignment, Comparison
 from labeler.queue import comparisons_open_to, comparisons_waiting_count
 from labeler.tests.factories import AssignmentFactory, ComparisonFactory
-from rankings.services import assignment_skip
-from rankings.tests.factories import lease, trainers_of
+from rankings.tests.factories import lease, skip, trainers_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lease_path")]
 
@@ -55,5 +54,5 @@ def test_the_claim_offers_exactly_what_the_waiting_count_counts_in_order(project
             offered.append(assignment.comparison_id)
         else:
             assert not offered
-        assignment_skip(assignment=assignment, trainer=trainer, reason="checking the order")
+        skip(assignment, trainer=trainer, reason="checking the order")
     assert offered == expected

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from labeler.tests.factories import ProjectFactory
-from rankings.agreement import pairwise_agreement
+from rankings.agreement import comparison_figures
 from rankings.models import Adjudication, ProjectStats
 from rankings.stats import project_stats_refresh
 from rankings.tests.stats_data import candidate_ids, comparison_with, rank, skip, small_project, trainers
@@ -141,4 +141,4 @@ def test_the_pure_agreement_and_the_stored_one_agree(small):
     data = project_stats_refresh(project_id=small["project"].id).data
     c1, _ = small["comparisons"]
     tiers = [ranking.tiers for ranking in c1.rankings.order_by("id")]
-    assert data["disagreements"][0]["agreement"] == pytest.approx(pairwise_agreement(tiers)["exact"])
+    assert data["disagreements"][0]["agreement"] == pytest.approx(comparison_figures(tiers).pooled.rates()["exact"])

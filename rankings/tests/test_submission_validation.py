@@ -6,12 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from labeler.errors import RankLabError
 from labeler.models import Assignment
 from labeler.tests.factories import ComparisonFactory, MembershipFactory, ProjectFactory
 from rankings.models import Ranking
-from rankings.services import ConfirmationNeeded, LeaseLost, ranking_submit
-from rankings.tests.factories import expire, lease, ready_comparisons, trainers_of
+from rankings.services import ConfirmationNeeded, LeaseLost
+from rankings.tests.factories import expire, lease, ready_comparisons, skip, submit, trainers_of
+from ranklab.errors import RankLabError
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def reversed_tiers(assignment):
 def refused(assignment, trainer, message, error=RankLabError, **fields):
     fields.setdefault("tiers", reversed_tiers(assignment))
     with CaptureQueriesContext(connection) as queries, pytest.raises(error, match=message):
-        ranking_submit(assignment_id=assignment.id, trainer=trainer, **fields)
+        submit(assignment, trainer=trainer, **fields)
     assert [query["sql"] for query in queries if WRITE.match(query["sql"])] == []
     assert Ranking.objects.count() == 0
     assignment.refresh_from_db()
@@ -75,7 +75,7 @@ def test_it_refuses_an_expired_lease_given_to_someone_else(project, leased, trai
 
 def test_an_expired_lease_may_still_submit_while_the_comparison_needs_rankings(leased, trainer):
     expire(leased)
-    ranking_submit(assignment=leased, trainer=trainer, tiers=reversed_tiers(leased))
+    submit(leased, trainer=trainer, tiers=reversed_tiers(leased))
     assert Ranking.objects.count() == 1
 
 
@@ -83,7 +83,7 @@ def test_a_lapsed_lease_submitted_from_an_old_tab_closes_the_new_lease_on_the_sa
     expire(leased)
     again = lease(project, trainer)
     assert again.comparison == leased.comparison
-    ranking_submit(assignment=leased, trainer=trainer, tiers=reversed_tiers(leased))
+    submit(leased, trainer=trainer, tiers=reversed_tiers(leased))
     again.refresh_from_db()
     assert again.status == Assignment.Status.EXPIRED
     assert lease(project, trainer) is None
@@ -131,31 +131,29 @@ def test_it_refuses_a_time_spent_out_of_range(leased, trainer):
 
 
 def test_it_refuses_a_ranking_of_a_skipped_comparison(leased, trainer):
-    from rankings.services import assignment_skip
-
-    assignment_skip(assignment=leased, trainer=trainer, reason="can't judge")
+    skip(leased, trainer=trainer, reason="can't judge")
     with pytest.raises(RankLabError, match="no longer assigned"):
-        ranking_submit(assignment=leased, trainer=trainer, tiers=reversed_tiers(leased))
+        submit(leased, trainer=trainer, tiers=reversed_tiers(leased))
     assert Ranking.objects.count() == 0
 
 
 def test_the_displayed_order_needs_one_confirmation(leased, trainer):
     tiers = [[candidate] for candidate in leased.display_order]
     refused(leased, trainer, "exactly in the order they were shown", error=ConfirmationNeeded, tiers=tiers)
-    ranking = ranking_submit(assignment=leased, trainer=trainer, tiers=tiers, confirmed_display_order=True)
+    ranking = submit(leased, trainer=trainer, tiers=tiers, confirmed_display_order=True)
     assert ranking.matches_display_order and ranking.confirmed_display_order
     assert ranking.display_order == leased.display_order
 
 
 def test_a_different_order_is_stored_as_not_matching_the_display(leased, trainer):
-    ranking = ranking_submit(assignment=leased, trainer=trainer, tiers=reversed_tiers(leased))
+    ranking = submit(leased, trainer=trainer, tiers=reversed_tiers(leased))
     assert not ranking.matches_display_order and not ranking.confirmed_display_order
 
 
 def test_submitting_twice_yields_one_ranking(leased, trainer):
     fields = {"tiers": reversed_tiers(leased), "flags": {leased.display_order[0]: ["untruthful"]}, "duration_ms": 900}
-    first = ranking_submit(assignment=leased, trainer=trainer, **fields)
-    again = ranking_submit(assignment_id=leased.id, trainer=trainer, **fields)
+    first = submit(leased, trainer=trainer, **fields)
+    again = submit(leased, trainer=trainer, **fields)
     assert first == again
     assert Ranking.objects.count() == 1
     leased.comparison.refresh_from_db()

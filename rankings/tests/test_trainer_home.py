@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from labeler.models import Membership
 from labeler.tests.factories import MembershipFactory, ProjectFactory
-from rankings.services import ranking_submit
-from rankings.tests.factories import lease, ready_comparisons
+from rankings.tests.factories import lease, ready_comparisons, submit
+from rankings.views import ranking
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_a_trainer_sees_what_waits_and_a_start_button(trainer_client, project):
 def test_what_the_trainer_ranked_today_is_counted(trainer_client, trainer, project):
     ready_comparisons(project, 3)
     assignment = lease(project, trainer)
-    ranking_submit(assignment=assignment, trainer=trainer, tiers=[[c] for c in reversed(assignment.display_order)])
+    submit(assignment, trainer=trainer, tiers=[[c] for c in reversed(assignment.display_order)])
     [row] = trainer_client.get(reverse("home")).context["projects"]
     assert (row.waiting, row.ranked_today) == (2, 1)
 
@@ -62,3 +62,15 @@ def test_the_home_page_needs_a_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_the_home_page_stops_counting_at_its_cap(trainer_client, project, monkeypatch):
+    monkeypatch.setattr(ranking, "WAITING_SHOWN", 2)
+    ready_comparisons(project, 3)
+    response = trainer_client.get(reverse("home"))
+    assert response.context["projects"][0].waiting == 2
+    assert 'data-stat="waiting">2+</div>' in response.text
+
+
+def test_the_home_page_lists_only_the_users_projects(outsider_client, project):
+    assert project.name not in outsider_client.get(reverse("home")).text

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from labeler.imports import ImportFailed, conversations_import
+from labeler.importing import ImportFailed, conversations_import
 from labeler.models import Project
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from labeler.imports import conversations_import
+from labeler.importing import conversations_import
 from labeler.models import Membership, ModelEndpoint, Project
 
 DEMO_PROMPTS = Path(__file__).resolve().parents[2] / "fixtures" / "demo_prompts.jsonl"

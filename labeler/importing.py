@@ -9,11 +9,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from labeler.bulk import ids_reserve, rows_insert
-from labeler.errors import RankLabError
-from labeler.importers import ImportInvalid, ImportLimits, ImportProblem, ParsedConversation, parse_conversations
 from labeler.models import Candidate, Comparison, Conversation, Message, Project
-from labeler.tasks import enqueue_sampling
+from labeler.parsing import ImportInvalid, ImportLimits, ImportProblem, ParsedConversation, parse_conversations
+from labeler.sampling.queueing import enqueue_sampling
+from ranklab.bulk import ids_reserve, rows_insert
+from ranklab.errors import RankLabError
 
 _BATCH = 5000
 

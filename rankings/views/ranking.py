@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from labeler.conversations import comparison_messages
-from labeler.errors import RankLabError
 from labeler.models import Assignment, Candidate, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.selectors import project_get_for_trainer, projects_for_user
 from rankings.models import Ranking
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
+from ranklab.errors import RankLabError
 
 SKIP_REASONS = [
     "I can't judge this topic",
@@ -51,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         project.waiting, project.waiting_more = min(waiting, WAITING_SHOWN), waiting > WAITING_SHOWN
         project.ranked_today = ranked_today.get(project.id, 0)
     context = {"projects": projects, "can_create": request.user.has_perm("labeler.add_project")}
-    return TemplateResponse(request, "labeler/home.html", context)
+    return TemplateResponse(request, "rankings/home.html", context)
 
 
 @login_required
@@ -117,7 +117,7 @@ def _rank_page(
     }
     if assignment is not None:
         context.update(_comparison_context(project, assignment, submitted))
-    template = "labeler/rank.html#rank-area" if request.htmx else "labeler/rank.html"
+    template = "rankings/rank.html#rank-area" if request.htmx else "rankings/rank.html"
     return TemplateResponse(request, template, context)
 
 

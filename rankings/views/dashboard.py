@@ -1,7 +1,7 @@
 """A lead's pages: the statistics dashboard and the review of one comparison.
 
 The dashboard reads only the cached ProjectStats row, whatever the number of rankings; the
-figures are recomputed in the background (rankings/tasks.py).
+figures are recomputed in the background (rankings/refresh.py).
 """
 
 from django.contrib import messages
@@ -11,12 +11,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from labeler.errors import RankLabError
 from labeler.selectors import project_get_for_lead
-from rankings.adjudications import adjudication_remove, adjudication_save, comparison_review, tiers_from_ranks
+from rankings import adjudications
+from rankings.adjudications import adjudication_save, tiers_from_ranks
 from rankings.charts import bar_chart, line_chart, scatter
 from rankings.models import ProjectStats
-from rankings.tasks import enqueue_stats_refresh
+from rankings.refresh import enqueue_stats_refresh
+from ranklab.errors import RankLabError
 
 # InstructGPT's trainers agreed with each other on 72.6 ± 1.5 % of comparisons.
 INSTRUCTGPT_AGREEMENT = 0.726
@@ -54,10 +55,10 @@ def comparison_open(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def comparison_review_view(request: HttpRequest, slug: str, comparison_id: int) -> HttpResponse:
+def comparison_review(request: HttpRequest, slug: str, comparison_id: int) -> HttpResponse:
     """All rankings of one comparison side by side; POST records the lead's ruling."""
     project = project_get_for_lead(user=request.user, slug=slug)
-    review = comparison_review(project=project, comparison_id=comparison_id)
+    review = adjudications.comparison_review(project=project, comparison_id=comparison_id)
     if request.method == "POST":
         try:
             ranks = {candidate.id: int(request.POST[f"rank_{candidate.id}"]) for candidate in review.candidates}
@@ -83,12 +84,12 @@ def comparison_review_view(request: HttpRequest, slug: str, comparison_id: int) 
 
 @login_required
 @require_POST
-def adjudication_remove_view(request: HttpRequest, slug: str, comparison_id: int) -> HttpResponse:
+def adjudication_remove(request: HttpRequest, slug: str, comparison_id: int) -> HttpResponse:
     project = project_get_for_lead(user=request.user, slug=slug)
     comparison = project.comparisons.filter(id=comparison_id).first()
     if comparison is None:
         raise Http404("No such comparison")
-    adjudication_remove(comparison=comparison)
+    adjudications.adjudication_remove(comparison=comparison)
     messages.success(request, "Ruling withdrawn: the trainers' consensus counts again.")
     return redirect("comparison_review", slug=project.slug, comparison_id=comparison_id)
 

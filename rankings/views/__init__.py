@@ -1,0 +1,1 @@
+"""The pages of the rankings app: the trainer's ranking screen and the lead's dashboard."""
