@@ -41,6 +41,14 @@ class Project(models.Model):
     rationale_required = models.BooleanField(default=False)
     lease_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     flag_taxonomy = models.JSONField(default=default_flag_taxonomy, blank=True)
+    # Chat projects: what a new conversation starts with, and how long it may grow.
+    system_prompt = models.TextField(blank=True, help_text="Chat projects: the system message of every conversation.")
+    scenarios = models.JSONField(
+        default=list, blank=True, help_text="Chat projects: openings a trainer may start a conversation from."
+    )
+    turn_limit = models.PositiveSmallIntegerField(
+        "user turns per conversation", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -135,6 +143,14 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Chat conversations: the message the trainer is at (the end of the branch on screen; None
+    # before the first turn), a counter every write bumps so a stale tab is told, and the end.
+    head = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revision = models.PositiveIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
 
     class Meta:
         constraints = [
@@ -162,7 +178,27 @@ class Message(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An assistant turn written in chat: the comparison whose user turn it answers, the candidate
+    # it continues with (or, for a demonstration, the candidate it was edited from, if any), and
+    # whether the trainer wrote it (a demonstration, ranked above every candidate of that turn).
+    answers = models.ForeignKey(
+        "Comparison", null=True, blank=True, on_delete=models.CASCADE, related_name="continuations"
+    )
+    candidate = models.ForeignKey(
+        "Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="continuations"
+    )
+    is_demonstration = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A double-clicked "continue" cannot make two turns out of one candidate.
+            models.UniqueConstraint(
+                fields=["answers", "candidate"],
+                condition=Q(is_demonstration=False),
+                name="message_one_continuation_per_candidate",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
