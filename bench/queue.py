@@ -105,8 +105,8 @@ class Trainer(threading.Thread):
         super().__init__(daemon=True)
         self.base_url, self.slug, self.deadline, self.think, self.results = base_url, slug, deadline, think, results
         jar = CookieJar()
-        jar.set_cookie(_cookie("sessionid", session_key))
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+        jar.set_cookie(session_cookie("sessionid", session_key))
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
 
     def pause(self):
         # Trainers do not act in lockstep: each pause is drawn around the mean.
@@ -150,12 +150,12 @@ class Trainer(threading.Thread):
             self.pause()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
+class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
 
 
-def _cookie(name, value):
+def session_cookie(name, value):
     return Cookie(0, name, value, None, False, "127.0.0.1", False, False, "/", True, False, None, True, None, None, {})
 
 

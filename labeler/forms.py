@@ -11,16 +11,33 @@ class ProjectForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="One flag per line, as `key: Label`. Trainers set flags per candidate.",
     )
+    scenario_lines = forms.CharField(
+        label="Chat scenarios",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Chat projects: one opening per line; a trainer may start a conversation from one.",
+    )
 
     class Meta:
         model = Project
-        fields = ["name", "kind", "guidelines", "k", "overlap", "ties_allowed", "rationale_required", "lease_minutes"]
-        widgets = {"guidelines": forms.Textarea(attrs={"rows": 12})}
+        fields = [
+            "name", "kind", "guidelines", "k", "overlap", "ties_allowed", "rationale_required", "lease_minutes",
+            "system_prompt", "turn_limit",
+        ]  # fmt: skip
+        widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["flags"].initial = flag_taxonomy_format(self.instance.flag_taxonomy)
+        self.fields["scenario_lines"].initial = "\n".join(self.instance.scenarios)
+        # Only chat projects use it: a comparison project's form may leave it out.
+        self.fields["turn_limit"].required = False
+
+    def clean_turn_limit(self) -> int:
+        return (
+            self.cleaned_data["turn_limit"] or self.instance.turn_limit or Project._meta.get_field("turn_limit").default
+        )
 
     def clean_flags(self) -> list[dict]:
         try:
@@ -28,15 +45,20 @@ class ProjectForm(forms.ModelForm):
         except RankLabError as error:
             raise forms.ValidationError(str(error)) from error
 
+    def clean_scenario_lines(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["scenario_lines"].splitlines() if line.strip()]
+
     def save(self, commit: bool = True) -> Project:
-        # `flags` is not a model field: the ModelForm would leave the taxonomy as it was.
+        # `flags` and `scenario_lines` are not model fields: the ModelForm would leave them as they were.
         self.instance.flag_taxonomy = self.cleaned_data["flags"]
+        self.instance.scenarios = self.cleaned_data["scenario_lines"]
         return super().save(commit=commit)
 
     def project_settings(self) -> dict:
         """The cleaned values as keyword arguments for the model."""
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["flag_taxonomy"] = self.cleaned_data["flags"]
+        values["scenarios"] = self.cleaned_data["scenario_lines"]
         return values
 
 

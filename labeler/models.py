@@ -146,7 +146,8 @@ class Conversation(models.Model):
     # Chat conversations: the message the trainer is at (the end of the branch on screen; None
     # before the first turn), a counter every write bumps so a stale tab is told, and the end.
     head = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    revision = models.PositiveIntegerField(default=0)
+    # Bulk imports write rows with COPY, naming only the columns they fill: the database fills these.
+    revision = models.PositiveIntegerField(default=0, db_default=0)
     ended_at = models.DateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
@@ -187,7 +188,7 @@ class Message(models.Model):
     candidate = models.ForeignKey(
         "Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="continuations"
     )
-    is_demonstration = models.BooleanField(default=False)
+    is_demonstration = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

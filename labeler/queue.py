@@ -22,7 +22,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from labeler.models import Assignment, Comparison, Membership, Project
+from labeler.models import Assignment, Candidate, Comparison, Membership, Project
 from ranklab.database import commit_without_flush
 
 # Under contention a claim may find every open row locked for a moment: it tries again.
@@ -174,3 +174,13 @@ def _claim(*, project: Project, trainer, now, passed: list[int]) -> Comparison |
         if comparison is not None:
             return comparison
     return None
+
+
+def leases_order_fill(*, comparison_id: int) -> None:
+    """Give the leases taken before the candidates existed (a chat turn's own) their shuffled display order."""
+    order = list(Candidate.objects.filter(comparison_id=comparison_id).values_list("id", flat=True))
+    for lease_id in Assignment.objects.filter(comparison_id=comparison_id, display_order=[]).values_list(
+        "id", flat=True
+    ):
+        random.shuffle(order)
+        Assignment.objects.filter(id=lease_id, display_order=[]).update(display_order=list(order))

@@ -6,7 +6,7 @@ both (or all) annotators judged. The definitions follow `rankings/tests/data/agr
 """
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -37,18 +37,21 @@ def pair_relations(tiers: Tiers) -> Relations:
     return relations
 
 
-def strict_pairs(tiers: Tiers) -> Iterator[tuple[int, int, int]]:
+def strict_pairs(tiers: Tiers) -> list[tuple[int, int, int]]:
     """(winner, loser, distance in tiers) for every non-tied pair of one ranking; a tie is no pair.
 
     Winners come best first and the candidates of a tier by id, so the order does not depend
     on how a trainer happened to list a tie.
     """
     ordered = [sorted(tier) for tier in tiers]
-    for upper, winners in enumerate(ordered):
-        for winner in winners:
-            for lower in range(upper + 1, len(ordered)):
-                for loser in ordered[lower]:
-                    yield winner, loser, lower - upper
+    # A list built in one comprehension: on the export's hot path it is much cheaper than a generator.
+    return [
+        (winner, loser, lower - upper)
+        for upper, winners in enumerate(ordered)
+        for winner in winners
+        for lower in range(upper + 1, len(ordered))
+        for loser in ordered[lower]
+    ]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from labeler.conversations import comparison_messages
 from labeler.models import Candidate, Comparison, Message, ModelEndpoint, Project
+from labeler.queue import leases_order_fill
 from labeler.sampling.client import (
     Completion,
     SamplingError,
@@ -143,9 +144,12 @@ def _leave(comparison_id: int, *, status: str, reason: str) -> None:
 def _finish(comparison: Comparison) -> str:
     now = timezone.now()
     if comparison.candidates.count() >= comparison.project.k:
-        Comparison.objects.filter(id=comparison.id, status=Comparison.Status.SAMPLING).update(
-            status=Comparison.Status.READY, failure_reason="", updated_at=now
-        )
+        with transaction.atomic():
+            ready = Comparison.objects.filter(id=comparison.id, status=Comparison.Status.SAMPLING).update(
+                status=Comparison.Status.READY, failure_reason="", updated_at=now
+            )
+            if ready:
+                leases_order_fill(comparison_id=comparison.id)
     else:
         # The project's K grew while this run worked: leave the rest to the sweep.
         Comparison.objects.filter(id=comparison.id, status=Comparison.Status.SAMPLING).update(

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -66,7 +67,7 @@ def rank_next(request: HttpRequest, slug: str) -> HttpResponse:
 def rank_submit(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
     project = project_get_for_trainer(user=request.user, slug=slug)
     try:
-        judgement = _judgement_from(request.POST)
+        judgement = judgement_from(request.POST)
         ranking_submit(assignment_id=assignment_id, trainer=request.user, project=project, judgement=judgement)
     except ConfirmationNeeded as question:
         return _retry_page(request, project, assignment_id, str(question), confirm=True)
@@ -116,12 +117,14 @@ def _rank_page(
         "confirm": confirm,
     }
     if assignment is not None:
-        context.update(_comparison_context(project, assignment, submitted))
+        context.update(comparison_context(project, assignment, submitted))
+        context["submit_url"] = reverse("rank_submit", args=[project.slug, assignment.id])
+        context["skip_url"] = reverse("rank_skip", args=[project.slug, assignment.id])
     template = "rankings/rank.html#rank-area" if request.htmx else "rankings/rank.html"
     return TemplateResponse(request, template, context)
 
 
-def _comparison_context(project: Project, assignment: Assignment, submitted) -> dict:
+def comparison_context(project: Project, assignment: Assignment, submitted) -> dict:
     """The conversation and the cards, in the recorded display order (or as the trainer left them)."""
     texts = dict(Candidate.objects.filter(comparison_id=assignment.comparison_id).values_list("id", "text"))
     letters = {candidate_id: chr(ord("A") + index) for index, candidate_id in enumerate(assignment.display_order)}
@@ -164,7 +167,7 @@ def _arrangement(submitted, display_order: list[int]) -> tuple[list[int], set[in
     return list(display_order), set()
 
 
-def _judgement_from(data) -> Judgement:
+def judgement_from(data) -> Judgement:
     try:
         tiers = json.loads(data.get("tiers", ""))
         duration_ms = int(data.get("duration_ms") or 0)

@@ -193,7 +193,10 @@
       const none = form.querySelector("input[name=none_acceptable]");
       none.checked = !none.checked;
       say(none.checked ? "Marked: none of these is acceptable." : "Unmarked: none of these is acceptable.");
-    } else if (event.key === "x") { event.preventDefault(); document.getElementById("skip-reason").focus(); }
+    } else if (event.key === "x" && document.getElementById("skip-reason")) {
+      event.preventDefault();
+      document.getElementById("skip-reason").focus();
+    }
   });
 
   document.addEventListener("click", (event) => {
@@ -208,7 +211,8 @@
   // htmx announces every piece of content it swaps in; the first page load is started here.
   document.addEventListener("htmx:load", (event) => start(event.detail.elt));
   document.addEventListener("DOMContentLoaded", () => start(document));
-  document.addEventListener("htmx:afterSwap", () => {
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target.id !== "rank-area") return;
     const note = document.querySelector("#rank-area .message");
     const next = document.getElementById("rank-form") ? "Next comparison loaded." : "Nothing left to rank.";
     say((note ? note.textContent + " " : "") + next);

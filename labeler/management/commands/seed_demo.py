@@ -13,6 +13,12 @@ from labeler.models import Membership, ModelEndpoint, Project
 
 DEMO_PROMPTS = Path(__file__).resolve().parents[2] / "fixtures" / "demo_prompts.jsonl"
 DEMO_SLUG = "demo"
+CHAT_SLUG = "demo-chat"
+CHAT_SCENARIOS = [
+    "I want to start running. Help me plan my first month.",
+    "Explain to me how vaccines work, as if I were twelve.",
+    "Help me write a polite e-mail asking my landlord to fix the heating.",
+]
 DEMO_PEOPLE = [
     ("lead", "ranklab-lead", Membership.Role.LEAD),
     ("trainer1", "ranklab-trainer1", Membership.Role.TRAINER),
@@ -42,28 +48,46 @@ class Command(BaseCommand):
                 slug=DEMO_SLUG,
                 defaults={"name": "Demo: everyday assistant", "guidelines": DEMO_GUIDELINES, "k": 4, "overlap": 2},
             )
-            for key, (_, _, role) in self._people():
-                Membership.objects.get_or_create(project=project, user=users[key], defaults={"role": role})
             users["lead"].user_permissions.add(Permission.objects.get(codename="add_project"))
-            ModelEndpoint.objects.get_or_create(
-                project=project,
-                name="SmolLM2 (embedded)",
+            chat, _ = Project.objects.get_or_create(
+                slug=CHAT_SLUG,
                 defaults={
-                    "base_url": f"http://{settings.RANKLAB_MODEL_HOST}:{settings.RANKLAB_MODEL_PORT}/v1",
-                    "model": "smollm2",
+                    "name": "Demo: chat with the model",
+                    "kind": Project.Kind.CHAT,
+                    "guidelines": DEMO_GUIDELINES,
+                    "k": 3,
+                    "overlap": 1,
                     "system_prompt": "You are a helpful assistant.",
-                    "temperature": 0.9,
-                    "max_tokens": 160,
-                    "share": project.k,
-                    "max_concurrency": 1,
+                    "scenarios": CHAT_SCENARIOS,
+                    "turn_limit": 6,
                 },
             )
+            for demo in (project, chat):
+                for key, (_, _, role) in self._people():
+                    Membership.objects.get_or_create(project=demo, user=users[key], defaults={"role": role})
+                self._embedded_model(demo)
         with DEMO_PROMPTS.open("rb") as source:
             result = conversations_import(project=project, source=source, user=users["lead"])
         self.stdout.write(self.style.SUCCESS(f"Demo project “{project.name}”: {result.summary}"))
+        self.stdout.write(self.style.SUCCESS(f"Demo project “{chat.name}”: trainers hold conversations there"))
         self.stdout.write("Log in at http://127.0.0.1:8000/ as:")
         for _, (username, password, role) in self._people():
             self.stdout.write(f"  {role:<8} {username} / {password}")
+
+    def _embedded_model(self, project: Project) -> None:
+        ModelEndpoint.objects.get_or_create(
+            project=project,
+            name="SmolLM2 (embedded)",
+            defaults={
+                "base_url": f"http://{settings.RANKLAB_MODEL_HOST}:{settings.RANKLAB_MODEL_PORT}/v1",
+                "model": "smollm2",
+                "system_prompt": "You are a helpful assistant.",
+                "temperature": 0.9,
+                "max_tokens": 160,
+                "share": project.k,
+                "max_concurrency": 1,
+            },
+        )
 
     def _people(self):
         return [(key, (f"demo-{key}", password, role)) for key, password, role in DEMO_PEOPLE]

@@ -1,0 +1,251 @@
+"""The trainer's chat pages: their conversations, and one conversation turn by turn.
+
+Only the trainer who holds a conversation sees it; everyone else gets a 404, as for anything
+outside their projects. Forms post and redirect back to the conversation, so a reload never
+repeats a write; the ranking form posts through htmx like the queue's.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from labeler.models import Conversation, Message, Project
+from labeler.selectors import project_get_for_trainer
+from rankings import chat as chat_services
+from rankings.chat import StaleConversation, chat_step, conversation_tree, conversations_of
+from rankings.services import ConfirmationNeeded, ranking_submit
+from rankings.views.ranking import comparison_context, judgement_from
+from ranklab.errors import RankLabError
+
+# How often the page asks for the answers that have arrived while a turn is sampled.
+POLL_MS = 250
+
+
+def _chat_project(request: HttpRequest, slug: str) -> Project:
+    project = project_get_for_trainer(user=request.user, slug=slug)
+    if project.kind != Project.Kind.CHAT:
+        raise Http404("This project is not a chat project.")
+    return project
+
+
+def _conversation(request: HttpRequest, project: Project, conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.select_related("head", "project")
+        .filter(project=project, id=conversation_id, created_by=request.user)
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+@login_required
+def chat_list(request: HttpRequest, slug: str) -> HttpResponse:
+    project = _chat_project(request, slug)
+    context = {"project": project, "conversations": conversations_of(project=project, trainer=request.user)}
+    return TemplateResponse(request, "rankings/chat_list.html", context)
+
+
+@login_required
+@require_POST
+def chat_start(request: HttpRequest, slug: str) -> HttpResponse:
+    project = _chat_project(request, slug)
+    scenario = request.POST.get("scenario", "")
+    try:
+        conversation = chat_services.conversation_start(
+            project=project, trainer=request.user, scenario=int(scenario) if scenario.isdigit() else None
+        )
+    except RankLabError as error:
+        messages.error(request, str(error))
+        return redirect("chat_list", slug=project.slug)
+    return redirect("chat_detail", slug=project.slug, conversation_id=conversation.id)
+
+
+@login_required
+def chat_detail(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    project = _chat_project(request, slug)
+    conversation = _conversation(request, project, conversation_id)
+    if request.htmx and request.GET.get("part") == "step":
+        return _page(request, project, conversation, template="rankings/chat.html#chat-step")
+    return _page(request, project, conversation)
+
+
+def _page(request, project, conversation, *, template="rankings/chat.html", **extra) -> HttpResponse:
+    step = chat_step(conversation=conversation, trainer=request.user)
+    branch = chat_services.branch_to(conversation=conversation, message=conversation.head)
+    context = {
+        "project": project,
+        "conversation": conversation,
+        "branch": branch,
+        "tree": conversation_tree(conversation=conversation),
+        "step": step,
+        "turns": sum(1 for message in branch if message.role == Message.Role.USER),
+        "poll_ms": POLL_MS,
+        "step_url": reverse("chat_detail", args=[project.slug, conversation.id]) + "?part=step",
+        **extra,
+    }
+    if step.kind == "rank" and step.assignment is not None:
+        context.update(_rank_context(project, conversation, step.assignment, extra.get("submitted")))
+    return TemplateResponse(request, template, context)
+
+
+def _rank_context(project, conversation, assignment, submitted) -> dict:
+    return {
+        "assignment": assignment,
+        **comparison_context(project, assignment, submitted),
+        "submit_url": reverse("chat_rank", args=[project.slug, conversation.id, assignment.id]),
+        "skip_url": "",
+        "in_chat": True,
+    }
+
+
+def _after(request, project, conversation, *, error: RankLabError | None = None) -> HttpResponse:
+    if error is not None:
+        level = messages.WARNING if isinstance(error, StaleConversation) else messages.ERROR
+        messages.add_message(request, level, str(error))
+    return redirect("chat_detail", slug=project.slug, conversation_id=conversation.id)
+
+
+def _revision(request: HttpRequest) -> int:
+    value = request.POST.get("revision", "")
+    return int(value) if value.isdigit() else -1
+
+
+@login_required
+@require_POST
+def chat_turn(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    project = _chat_project(request, slug)
+    conversation = _conversation(request, project, conversation_id)
+    try:
+        chat_services.chat_turn_write(
+            conversation=conversation,
+            trainer=request.user,
+            text=request.POST.get("text", ""),
+            revision=_revision(request),
+        )
+    except RankLabError as error:
+        return _after(request, project, conversation, error=error)
+    return _after(request, project, conversation)
+
+
+@login_required
+@require_POST
+def chat_rank(request: HttpRequest, slug: str, conversation_id: int, assignment_id: int) -> HttpResponse:
+    project = _chat_project(request, slug)
+    conversation = _conversation(request, project, conversation_id)
+    if not conversation.comparisons.filter(assignments__id=assignment_id).exists():
+        raise Http404("No such turn in this conversation.")
+    try:
+        ranking_submit(
+            trainer=request.user, project=project, assignment_id=assignment_id, judgement=judgement_from(request.POST)
+        )
+    except RankLabError as error:
+        return _refused(request, project, conversation, assignment_id, error)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("chat_detail", args=[project.slug, conversation.id])
+        return response
+    return _after(request, project, conversation)
+
+
+def _refused(request, project, conversation, assignment_id, error: RankLabError) -> HttpResponse:
+    """The ranking form again, with what the trainer had arranged and why it was refused."""
+    step = chat_step(conversation=conversation, trainer=request.user)
+    if step.kind != "rank" or step.assignment is None or step.assignment.id != assignment_id:
+        return _after(request, project, conversation, error=error)
+    shown = {"error": str(error), "confirm": isinstance(error, ConfirmationNeeded), "submitted": request.POST}
+    if not request.htmx:
+        return _page(request, project, conversation, **shown)
+    context = {"project": project, **shown, **_rank_context(project, conversation, step.assignment, request.POST)}
+    return TemplateResponse(request, "rankings/rank.html#rank-area", context)
+
+
+@login_required
+@require_POST
+def chat_continue(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    project = _chat_project(request, slug)
+    conversation = _conversation(request, project, conversation_id)
+    try:
+        chat_services.chat_continue(
+            conversation=conversation,
+            trainer=request.user,
+            candidate_id=_int(request.POST.get("candidate")),
+            revision=_revision(request),
+        )
+    except RankLabError as error:
+        return _after(request, project, conversation, error=error)
+    return _after(request, project, conversation)
+
+
+@login_required
+@require_POST
+def chat_answer(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    project = _chat_project(request, slug)
+    conversation = _conversation(request, project, conversation_id)
+    edited_from = request.POST.get("edited_from", "")
+    try:
+        chat_services.chat_answer_write(
+            conversation=conversation,
+            trainer=request.user,
+            comparison_id=_int(request.POST.get("comparison")),
+            text=request.POST.get("text", ""),
+            edited_from=_int(edited_from) if edited_from else None,
+            revision=_revision(request),
+        )
+    except RankLabError as error:
+        return _after(request, project, conversation, error=error)
+    return _after(request, project, conversation)
+
+
+@login_required
+@require_POST
+def chat_branch(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    project = _chat_project(request, slug)
+    conversation = _conversation(request, project, conversation_id)
+    target = request.POST.get("message", "")
+    try:
+        chat_services.chat_head_move(
+            conversation=conversation, message_id=_int(target) if target else None, revision=_revision(request)
+        )
+    except RankLabError as error:
+        return _after(request, project, conversation, error=error)
+    return _after(request, project, conversation)
+
+
+@login_required
+@require_POST
+def chat_retry(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    project = _chat_project(request, slug)
+    conversation = _conversation(request, project, conversation_id)
+    try:
+        chat_services.chat_turn_retry(conversation=conversation, comparison_id=_int(request.POST.get("comparison")))
+    except RankLabError as error:
+        return _after(request, project, conversation, error=error)
+    return _after(request, project, conversation)
+
+
+@login_required
+@require_POST
+def chat_end(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    project = _chat_project(request, slug)
+    conversation = _conversation(request, project, conversation_id)
+    rating = request.POST.get("rating", "")
+    try:
+        chat_services.conversation_end(
+            conversation=conversation, rating=_int(rating) if rating else None, revision=_revision(request)
+        )
+    except RankLabError as error:
+        return _after(request, project, conversation, error=error)
+    messages.success(request, "Conversation ended. Thank you!")
+    return redirect("chat_list", slug=project.slug)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as error:
+        raise RankLabError("That choice could not be read; reload the page and try again.") from error
