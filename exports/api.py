@@ -12,7 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports.formats import FORMATS, export_lines
+from exports.formats import FORMAT_LABELS, FORMATS, export_lines
 from exports.models import ApiToken, Export
 from exports.native import native_rows
 from exports.options import OPTIONS, ExportOptions, Option
@@ -137,6 +137,7 @@ class PullParams(serializers.Serializer):
         choices=FORMATS,
         default="native",
         error_messages={"invalid_choice": f"Unknown format {{input}}; choose one of {', '.join(FORMATS)}."},
+        help_text="; ".join(FORMAT_LABELS.values()),
     )
     after = serializers.CharField(required=False, allow_blank=True, help_text="cursor from X-Next-Cursor")
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=MAX_LIMIT)
@@ -159,7 +160,9 @@ class ComparisonsApi(PipelineView):
             "Streams one JSON object per line (`application/jsonl`) in the chosen format. The response's "
             "`X-Next-Cursor` header is the `after` of the next pull; a pull that returns no row hands back the "
             "same cursor. Every completed comparison is returned exactly once across pulls, including those "
-            "whose transaction committed while an earlier pull ran."
+            "whose transaction committed while an earlier pull ran. `format=tree` returns, once the page is read, "
+            "the message trees of the conversations that have a comparison in the page: merge the trees of "
+            "successive pulls by `message_id`."
         ),
         parameters=[
             PullParams,

@@ -1,18 +1,31 @@
 """Export formats: pure functions from RankLab's native row to the rows a trainer loads.
 
 The native row (see `exports.native`) holds the prompt, every candidate, every ranking and
-the consensus. Every other format is derived from it here, so all formats agree.
-Tiers are lists of candidate ids, best first; candidates in one tier are tied, and a tie
-never becomes a preference pair.
+the consensus, and in chat projects the turn's continuations. Every other format is derived
+from it here, so all formats agree. Tiers are lists of candidate ids, best first; candidates
+in one tier are tied, and a tie never becomes a preference pair. A demonstration (an answer a
+trainer wrote in chat) is preferred to every sampled candidate of its turn.
 """
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
 from exports.options import ExportOptions
-from rankings.agreement import strict_pairs
+from rankings.agreement import average_ranks, strict_pairs
 
-FORMATS = ("native", "trl", "hh", "openai_dpo", "sft")
-SCHEMA_VERSION = 1
+FORMATS = ("native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree")
+# How the export page and the API describe each format (docs/export-formats.md says more).
+FORMAT_LABELS = {
+    "native": "native: everything known about each comparison",
+    "trl": "trl: preference pairs (TRL reward and DPO trainers)",
+    "hh": "hh: preference pairs as HH-RLHF transcripts",
+    "openai_dpo": "openai_dpo: OpenAI preference fine-tuning",
+    "sft": "sft: prompts with the answer kept",
+    "kto": "kto: single answers labelled desirable or not (TRL KTO trainer)",
+    "prompt_only": "prompt_only: prompts without answers, for online training",
+    "tree": "tree: one message tree per conversation",
+}
+SCHEMA_VERSION = 2
 
 
 def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") -> list[tuple[int, int, int]]:
@@ -27,7 +40,7 @@ def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") ->
             return []
         best = tiers[0][0]
         return [(best, other, distance) for distance, tier in enumerate(tiers[1:], 1) for other in sorted(tier)]
-    return list(strict_pairs(tiers))
+    return strict_pairs(tiers)
 
 
 def row_pairs(row: dict, *, expansion: str) -> list[tuple[int, int, int]]:
@@ -57,17 +70,65 @@ def _provenance(row: dict) -> dict:
     }
 
 
+def _demonstrations(row: dict) -> list[dict]:
+    return [continuation for continuation in row["continuations"] if continuation["is_demonstration"]]
+
+
+def _sampled(row: dict) -> list[dict]:
+    """The candidates of the turn that came from a model or an import, not from a trainer."""
+    return [candidate for candidate in row["candidates"] if candidate.get("source") != "trainer"]
+
+
+def demonstration_pairs(row: dict) -> list[tuple[dict, int, int]]:
+    """(demonstration, candidate id, margin): each demonstration over each sampled candidate.
+
+    The margin is 1 + the candidate's tier index in the consensus: the demonstration sits one
+    tier above the best, so the distance grows as the candidate ranks lower.
+    """
+    if not row["prompt"]:
+        return []
+    demonstrations = _demonstrations(row)
+    if not demonstrations:
+        return []
+    consensus = row["consensus"]
+    position = {candidate: index for index, tier in enumerate(consensus) for candidate in tier}
+    return [
+        (demonstration, candidate["id"], 1 + position.get(candidate["id"], len(consensus)))
+        for demonstration in demonstrations
+        for candidate in _sampled(row)
+    ]
+
+
+def _assistant(text: str) -> list[dict]:
+    return [{"role": "assistant", "content": text}]
+
+
 def to_trl(row: dict, *, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:
     """TRL's conversational preference format with an explicit prompt.
 
-    `margin` is on every row or on none: TRL's reward trainer fails on a mix.
+    `provenance` tells a pair of the rankings ("sampled") from a demonstration over a sampled
+    candidate ("demonstration"). `margin` is on every row or on none: TRL's reward trainer
+    fails on a mix.
     """
     answers, provenance = _answers(row), _provenance(row)
+    sampled = {**provenance, "provenance": "sampled"}
     for winner, loser, distance in row_pairs(row, expansion=expansion):
-        line = {"prompt": row["prompt"], "chosen": answers[winner], "rejected": answers[loser], **provenance}
+        line = {"prompt": row["prompt"], "chosen": answers[winner], "rejected": answers[loser], **sampled}
         if margin:
             line["margin"] = float(distance)
         yield line
+    if row["continuations"]:  # chat only: an imported row skips this at the cost of one lookup
+        demonstrated = {**provenance, "provenance": "demonstration"}
+        for demonstration, loser, distance in demonstration_pairs(row):
+            line = {
+                "prompt": row["prompt"],
+                "chosen": _assistant(demonstration["text"]),
+                "rejected": answers[loser],
+                **demonstrated,
+            }
+            if margin:
+                line["margin"] = float(distance)
+            yield line
 
 
 def hh_transcript(messages: list[dict]) -> str:
@@ -109,13 +170,19 @@ def to_openai_dpo(row: dict, *, expansion: str = "consensus", **_) -> Iterator[d
 
 
 def to_sft(row: dict, **_) -> Iterator[dict]:
-    """The prompt and its one best answer.
+    """The prompt and its one best answer; in chat, the answers the trainer went on with.
 
-    An answer a trainer wrote wins: trainers write one when the sampled ones fall short.
-    Otherwise the single best of the consensus; none when the best is tied or most trainers
-    found nothing acceptable.
+    A chat turn gives a line per continuation (the candidate continued with, or a
+    demonstration): the conversations along the paths the trainer took. Otherwise an answer a
+    trainer wrote wins: trainers write one when the sampled ones fall short. Otherwise the
+    single best of the consensus; none when the best is tied or most trainers found nothing
+    acceptable.
     """
     if not row["prompt"]:
+        return
+    if row["project_kind"] == "chat":
+        for continuation in row["continuations"]:
+            yield {"messages": [*row["prompt"], {"role": "assistant", "content": continuation["text"]}]}
         return
     written = [candidate for candidate in row["candidates"] if candidate.get("source") == "trainer"]
     consensus = row["consensus"]
@@ -129,11 +196,195 @@ def to_sft(row: dict, **_) -> Iterator[dict]:
     yield {"messages": [*row["prompt"], {"role": "assistant", "content": best}]}
 
 
+def kto_labels(tiers: list[list[int]], *, none_acceptable: bool = False) -> dict[int, bool]:
+    """Whether each ranked candidate is desirable: placed above the median of its turn.
+
+    Positions are average ranks (tied candidates share the mean of the places they span); one
+    exactly at the median (the middle of an odd K, or a tie across it) gets no label. When most
+    trainers found nothing acceptable, every candidate is undesirable.
+    """
+    ranks = average_ranks(tiers)
+    if none_acceptable:
+        return dict.fromkeys(ranks, False)
+    median = (len(ranks) + 1) / 2
+    return {candidate: rank < median for candidate, rank in ranks.items() if rank != median}
+
+
+def to_kto(row: dict, **_) -> Iterator[dict]:
+    """TRL's unpaired preference format: each answer alone, labelled desirable or not.
+
+    Sampled candidates are labelled from the consensus (`kto_labels`), in the order they were
+    sampled; a demonstration is always desirable.
+    """
+    if not row["prompt"]:
+        return
+    answers, provenance = _answers(row), _provenance(row)
+    labels = kto_labels(row["consensus"], none_acceptable=row["none_acceptable"])
+    for candidate in row["candidates"]:
+        if (label := labels.get(candidate["id"])) is not None:
+            yield {
+                "prompt": row["prompt"],
+                "completion": answers[candidate["id"]],
+                "label": label,
+                **provenance,
+                "provenance": "sampled",
+            }
+    for demonstration in _demonstrations(row):
+        yield {
+            "prompt": row["prompt"],
+            "completion": _assistant(demonstration["text"]),
+            "label": True,
+            **provenance,
+            "provenance": "demonstration",
+        }
+
+
+def to_prompt_only(row: dict, **_) -> Iterator[dict]:
+    """TRL's prompt-only format, for online training: the conversation up to the turn, no answer."""
+    if row["prompt"]:
+        yield {"prompt": row["prompt"]}
+
+
 def to_native(row: dict, **_) -> Iterator[dict]:
     yield row
 
 
-CONVERTERS = {"native": to_native, "trl": to_trl, "hh": to_hh, "openai_dpo": to_openai_dpo, "sft": to_sft}
+def _node(*, message_id: int | None, parent_id: int | None, role: str, text: str, **known) -> dict:
+    """A node of the tree; every node has every key, so a loader infers one schema at every depth.
+
+    What the rows at hand do not tell is null: a message reached only as part of a later turn's
+    prompt has no `comparison_id` or `is_demonstration` in this tree, though another pull's may.
+    """
+    return {
+        "message_id": message_id,
+        "parent_id": parent_id,
+        "role": role,
+        "text": text,
+        "comparison_id": None,
+        "candidate_id": None,
+        "model": None,
+        "rank": None,
+        "is_demonstration": None,
+        "edited_from": None,
+        "author": None,
+        **known,
+        "replies": [],
+    }
+
+
+class _Tree:
+    """What the rows of one conversation say about its message tree, gathered until all are in."""
+
+    def __init__(self, row: dict) -> None:
+        self.header = {
+            "conversation_id": row["conversation_id"],
+            "project": row["project"],
+            "metadata": row["metadata"],
+            "rating": row["conversation_rating"],
+            "ended_at": row["conversation_ended_at"],
+        }
+        self.messages: dict[int, tuple[int | None, str, str]] = {}
+        self.turns: list[tuple[int, int, list[tuple], list[dict]]] = []
+
+    def add(self, row: dict) -> None:
+        ids = row["prompt_message_ids"]
+        if not ids:
+            return
+        parent = None
+        for message, message_id in zip(row["prompt"], ids, strict=True):
+            self.messages.setdefault(message_id, (parent, message["role"], message["content"]))
+            parent = message_id
+        rank = {candidate: index for index, tier in enumerate(row["consensus"]) for candidate in tier}
+        candidates = [
+            (candidate["id"], candidate["text"], candidate.get("model"), rank.get(candidate["id"]))
+            for candidate in row["candidates"]
+        ]
+        self.turns.append((ids[-1], row["comparison_id"], candidates, row["continuations"]))
+
+    def lines(self) -> Iterator[dict]:
+        nodes: dict[int, dict] = {}  # by message id
+        replies: dict[int, list[dict]] = defaultdict(list)  # by parent message id
+        placed: set[int] = set()  # continued candidates: already among their turn's replies
+        comparisons: dict[int, int] = {}
+        for turn_id, comparison_id, candidates, continuations in self.turns:
+            comparisons[turn_id] = comparison_id
+            continued = {c["candidate_id"]: c for c in continuations if not c["is_demonstration"]}
+            for candidate_id, text, model, rank in candidates:
+                node = _node(
+                    message_id=None,
+                    parent_id=turn_id,
+                    role="assistant",
+                    text=text,
+                    candidate_id=candidate_id,
+                    model=model,
+                    rank=rank,
+                    is_demonstration=False,
+                )
+                if (continuation := continued.pop(candidate_id, None)) is not None:
+                    node.update(message_id=continuation["message_id"], author=continuation["author"])
+                    nodes[continuation["message_id"]] = node
+                    placed.add(continuation["message_id"])
+                replies[turn_id].append(node)
+            for continuation in continuations:
+                if continuation["is_demonstration"] or continuation["message_id"] not in placed:
+                    demonstration = continuation["is_demonstration"]
+                    nodes[continuation["message_id"]] = _node(
+                        message_id=continuation["message_id"],
+                        parent_id=continuation["parent_id"],
+                        role="assistant",
+                        text=continuation["text"],
+                        is_demonstration=demonstration,
+                        edited_from=continuation["candidate_id"] if demonstration else None,
+                        author=continuation["author"],
+                    )
+        for message_id, (parent_id, role, text) in self.messages.items():
+            if message_id not in nodes:
+                nodes[message_id] = _node(
+                    message_id=message_id,
+                    parent_id=parent_id,
+                    role=role,
+                    text=text,
+                    comparison_id=comparisons.get(message_id),
+                )
+        roots = []
+        for message_id in sorted(nodes):
+            node = nodes[message_id]
+            if node["parent_id"] is None:
+                roots.append(node)
+            elif message_id not in placed:
+                replies[node["parent_id"]].append(node)
+        for message_id, node in nodes.items():
+            node["replies"] = replies.get(message_id, [])
+        for root in roots:
+            yield {"message_tree_id": root["message_id"], **self.header, "prompt": root}
+
+
+def to_tree(rows: Iterable[dict]) -> Iterator[dict]:
+    """One line per conversation (per root message) with its message tree, once every row is in.
+
+    Rows come in completion order, not by conversation: this buffers the trees of the whole
+    export (or pull) and writes them at its end, a conversation where its first row came.
+    """
+    trees: dict[str, _Tree] = {}
+    for row in rows:
+        if (tree := trees.get(row["conversation_id"])) is None:
+            tree = trees[row["conversation_id"]] = _Tree(row)
+        tree.add(row)
+    for tree in trees.values():
+        yield from tree.lines()
+
+
+CONVERTERS = {
+    "native": to_native,
+    "trl": to_trl,
+    "hh": to_hh,
+    "openai_dpo": to_openai_dpo,
+    "sft": to_sft,
+    "kto": to_kto,
+    "prompt_only": to_prompt_only,
+}
+# Formats of whole conversations: they take every row of the export at once.
+GROUPED = {"tree": to_tree}
 
 
 def convert(row: dict, *, format: str, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:
@@ -173,15 +424,29 @@ def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
         "candidates": [candidate for candidate in row["candidates"] if candidate["id"] in keep],
         "rankings": [{**ranking, "tiers": cut(ranking["tiers"])} for ranking in row["rankings"]],
         "consensus": cut(row["consensus"]),
+        # A demonstration stays: it is the trainer's, not any endpoint's.
+        "continuations": [
+            continuation
+            for continuation in row["continuations"]
+            if continuation["is_demonstration"] or continuation["candidate_id"] in keep
+        ],
     }
 
 
 def export_lines(rows, *, format: str, options: ExportOptions) -> Iterator[dict]:
     """Filter, restrict and convert native rows: the one pipeline of files and the API."""
+    if format in GROUPED:
+        yield from GROUPED[format](_kept(rows, options))
+        return
+    for row in _kept(rows, options):
+        yield from convert(row, format=format, expansion=options.expansion, margin=options.margin)
+
+
+def _kept(rows, options: ExportOptions) -> Iterator[dict]:
     filtered = bool(options.filters())
     for row in rows:
         if filtered and not keep_row(row, options):
             continue
         if options.endpoint:
             row = restrict_to_endpoint(row, options.endpoint)
-        yield from convert(row, format=format, expansion=options.expansion, margin=options.margin)
+        yield row

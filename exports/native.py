@@ -2,8 +2,10 @@
 
 Rows are built a chunk of comparisons at a time with three queries (comparisons with their
 candidates and rankings as JSON, conversations, messages), so a file or an API pull of
-millions of rows runs in constant memory. The queries are plain SQL: at a million rows, the
-ORM's per-row work (model instances, converters) would cost several times what the database does.
+millions of rows runs in constant memory. A chat turn's continuations (the assistant messages
+that answer it) are among the conversation's messages already read, so they cost no query.
+The queries are plain SQL: at a million rows, the ORM's per-row work (model instances,
+converters) would cost several times what the database does.
 """
 
 import hashlib
@@ -25,7 +27,6 @@ from labeler.models import Comparison, Project
 from rankings.agreement import comparison_figures
 from rankings.consensus import ranked_pairs
 from ranklab.database import id_array
-from ranklab.message_tree import message_path
 
 CHUNK = 1000
 _READERS = 2
@@ -133,10 +134,13 @@ def _queries(sql: SimpleNamespace) -> tuple[str, str, str]:
         (SELECT {sql.array(ranking, "r.submitted_at, r.id")} FROM rankings_ranking r WHERE r.comparison_id = c.id)
     FROM labeler_comparison c WHERE c.id {sql.ids}
     """  # noqa: S608
-    conversations = f"SELECT id, external_id, metadata FROM labeler_conversation WHERE id {sql.ids}"  # noqa: S608
-    messages = (
-        f"SELECT id, conversation_id, parent_id, role, content FROM labeler_message WHERE conversation_id {sql.ids}"  # noqa: S608
-    )
+    conversations = f"""
+    SELECT id, external_id, metadata, rating, {sql.iso("ended_at")} FROM labeler_conversation WHERE id {sql.ids}
+    """  # noqa: S608
+    messages = f"""
+    SELECT id, conversation_id, parent_id, role, content, answers_id, candidate_id, is_demonstration, author_id
+    FROM labeler_message WHERE conversation_id {sql.ids}
+    """  # noqa: S608
     return comparisons, conversations, messages
 
 
@@ -159,40 +163,62 @@ def _fetch(ids: list[int]) -> tuple[list[tuple], list[tuple], list[tuple]]:
 def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str]) -> Iterator[dict]:
     comparisons, conversation_rows, message_rows = fetched
     loads = orjson.loads
-    conversations = {
-        conversation_id: (external_id, metadata) for conversation_id, external_id, metadata in conversation_rows
-    }
+
+    def pseudonym(user_id: int) -> str:
+        if user_id not in pseudonyms:
+            pseudonyms[user_id] = annotator_pseudonym(project_id=project.id, user_id=user_id)
+        return pseudonyms[user_id]
+
+    conversations = {row[0]: row[1:] for row in conversation_rows}
     messages = defaultdict(dict)
-    for message_id, conversation_id, parent_id, role, content in message_rows:
+    continuations = defaultdict(list)
+    for message_id, conversation_id, parent_id, role, content, answers, *continuing in message_rows:
         messages[conversation_id][message_id] = (parent_id, role, content)
+        if answers is not None:
+            candidate, demonstration, author = continuing
+            continuations[answers].append(
+                {
+                    "message_id": message_id,
+                    "candidate_id": candidate,
+                    "is_demonstration": bool(demonstration),
+                    "text": content,
+                    "author": pseudonym(author) if author is not None else None,
+                    "parent_id": parent_id,
+                }
+            )
     by_id = {row[0]: row for row in comparisons}
     unordered = connection.vendor == "sqlite"
+    kind = project.kind
     for comparison_id in ids:
         (_, conversation_id, prompt_id, is_gold, completed_at, skips, adjudicated, candidates, rankings) = by_id[
             comparison_id
         ]
-        external_id, metadata = conversations[conversation_id]
+        external_id, metadata, rating, ended_at = conversations[conversation_id]
         candidates, judged = loads(candidates), loads(rankings)
         if unordered:
             candidates.sort(key=_INDEX)
             judged.sort(key=_SUBMITTED)
         for ranking in judged:
             trainer_id = ranking["annotator"]
-            if trainer_id not in pseudonyms:
-                pseudonyms[trainer_id] = annotator_pseudonym(project_id=project.id, user_id=trainer_id)
-            ranking["annotator"] = pseudonyms[trainer_id]
+            ranking["annotator"] = pseudonyms.get(trainer_id) or pseudonym(trainer_id)
         tiers = [ranking["tiers"] for ranking in judged]
         adjudicated = loads(adjudicated) if adjudicated else None
         votes = [ranking["none_acceptable"] for ranking in judged]
         figures = comparison_figures(tiers)
+        prompt, prompt_ids = _path(messages[conversation_id], prompt_id)
+        answered = continuations.get(comparison_id)
+        if answered:
+            answered.sort(key=_MESSAGE)
         yield {
             "schema_version": SCHEMA_VERSION,
             "comparison_id": comparison_id,
             "project": project.slug,
+            "project_kind": kind,
             "conversation_id": external_id,
             "metadata": loads(metadata),
             "question": project.guidelines,
-            "prompt": message_path(messages[conversation_id], prompt_id),
+            "prompt": prompt,
+            "prompt_message_ids": prompt_ids,
             "candidates": candidates,
             "rankings": judged,
             "skips": skips,
@@ -203,8 +229,23 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
             "none_acceptable": bool(votes) and sum(votes) * 2 > len(votes),
             "is_gold": bool(is_gold),
             "completed_at": completed_at,
+            "continuations": answered or [],
+            "conversation_rating": rating,
+            "conversation_ended_at": ended_at,
         }
+
+
+def _path(messages: dict[int, tuple], message_id: int | None) -> tuple[list[dict], list[int]]:
+    """The chat messages from the root down to `message_id`, and their ids, aligned."""
+    chain, ids = [], []
+    while message_id is not None:
+        parent_id, role, content = messages[message_id]
+        chain.append({"role": role, "content": content})
+        ids.append(message_id)
+        message_id = parent_id
+    return chain[::-1], ids[::-1]
 
 
 _INDEX = itemgetter("index")
 _SUBMITTED = itemgetter("submitted_at")
+_MESSAGE = itemgetter("message_id")

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from exports import tokens as api_tokens
-from exports.formats import FORMATS
+from exports.formats import FORMAT_LABELS
 from exports.models import ApiToken, Export, Webhook, WebhookDelivery
 from exports.options import OPTIONS, ExportOptions, Option
 from exports.services import export_create
@@ -44,7 +44,11 @@ def _form_field(option: Option) -> forms.Field:
 
 
 class ExportForm(forms.Form):
-    format = forms.ChoiceField(choices=[(name, name) for name in FORMATS], initial="trl")
+    format = forms.ChoiceField(
+        choices=list(FORMAT_LABELS.items()),
+        initial="trl",
+        help_text="Expansion: the pair formats (trl, hh, openai_dpo); margin: trl; the filters: every format.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

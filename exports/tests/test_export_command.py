@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from exports.models import Export
+from exports.tests.chat_data import chat_project
 from exports.tests.ranked import rank_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,3 +33,11 @@ def test_manage_export_applies_filters_and_names_a_missing_project(project, sett
     assert json.loads(capsys.readouterr().out)["row_count"] == 0
     with pytest.raises(CommandError, match="no project"):
         call_command("export", "nope")
+
+
+def test_manage_export_writes_a_chat_projects_trees_under_the_current_schema(project, settings, tmp_path, capsys):
+    settings.MEDIA_ROOT = tmp_path
+    chat_project(project)
+    call_command("export", project.slug, "--format", "tree")
+    manifest = json.loads(capsys.readouterr().out)
+    assert (manifest["row_count"], manifest["comparisons"], manifest["schema_version"]) == (1, 4, 2)

@@ -10,7 +10,9 @@ from exports.formats import FORMATS, export_lines
 from exports.native import native_rows
 from exports.options import ExportOptions
 from exports.services import comparisons_for_export
+from exports.tests.chat_data import chat_project
 from exports.tests.ranked import docs_project
+from labeler.tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,16 +28,29 @@ def shape(value):
     return None
 
 
-def documented() -> dict[str, dict]:
-    sections = re.findall(r"^## `(\w+)`.*?```json\n(.*?)\n```", DOC.read_text(), flags=re.S | re.M)
-    return {name: json.loads(line) for name, line in sections}
+def documented() -> dict[str, list[dict]]:
+    """The JSON lines each format's section shows, by format, in the order of the sections."""
+    sections = re.findall(r"^## `(\w+)`(.*?)(?=^## |\Z)", DOC.read_text(), flags=re.S | re.M)
+    return {
+        name: [json.loads(line) for line in re.findall(r"```json\n(.*?)\n```", body, flags=re.S)]
+        for name, body in sections
+    }
 
 
-def test_every_format_is_documented_with_a_line_of_its_real_shape(project):
+def test_every_format_is_documented_with_lines_of_its_real_shapes(project):
+    """Lines of the imported conversation of the docs and of the tests' chat conversation; `trl` with margins too."""
     docs_project(project)
-    [row] = native_rows(project=project, comparisons=comparisons_for_export(project=project))
+    chat = chat_project(ProjectFactory())
+    written = {format: [] for format in FORMATS}
+    for source in (project, chat.project):
+        rows = list(native_rows(project=source, comparisons=comparisons_for_export(project=source)))
+        for format in FORMATS:
+            written[format] += export_lines(rows, format=format, options=ExportOptions())
+        written["trl"] += export_lines(rows, format="trl", options=ExportOptions(margin=True))
     lines = documented()
     assert list(lines) == list(FORMATS)
-    for format in FORMATS:
-        written = next(export_lines([row], format=format, options=ExportOptions()))
-        assert shape(lines[format]) == shape(written), format
+    for format, shown in lines.items():
+        assert shown, format
+        shapes = [shape(line) for line in written[format]]
+        assert all(shape(line) in shapes for line in shown), format
+    assert lines["native"][0]["schema_version"] == 2

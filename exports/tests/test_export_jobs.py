@@ -4,6 +4,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from exports.formats import FORMATS
 from exports.models import Export
 from exports.options import ExportOptions
 from exports.services import export_create, export_write
@@ -28,13 +29,13 @@ def test_a_worker_writes_an_immutable_file_with_its_manifest(ranked, lead, celer
     assert hashlib.sha256(content).hexdigest() == export.sha256 == export.manifest["sha256"]
     assert len(content.splitlines()) == export.row_count == export.manifest["row_count"] == 4 * 5
     assert export.manifest["created_by"] == lead.username
-    assert export.manifest["schema_version"] == 1
+    assert export.manifest["schema_version"] == 2
     assert export_write(export_id=export.id).sha256 == export.sha256  # a second run changes nothing
 
 
 def test_each_format_writes_valid_jsonl(ranked, lead, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    for format in ("native", "trl", "hh", "openai_dpo", "sft"):
+    for format in FORMATS:
         export = Export.objects.create(project=ranked, format=format, options={}, created_by=lead)
         export = export_write(export_id=export.id)
         export.refresh_from_db()

@@ -2,7 +2,21 @@
 
 from datetime import date
 
-from exports.formats import export_lines, hh_transcript, preference_pairs, to_openai_dpo, to_sft, to_trl
+from exports.formats import (
+    FORMAT_LABELS,
+    FORMATS,
+    demonstration_pairs,
+    export_lines,
+    hh_transcript,
+    kto_labels,
+    preference_pairs,
+    to_kto,
+    to_openai_dpo,
+    to_prompt_only,
+    to_sft,
+    to_tree,
+    to_trl,
+)
 from exports.options import ExportOptions
 
 SYSTEM = {"role": "system", "content": "Answer in one line."}
@@ -15,10 +29,14 @@ TURNS = [
 
 def row(**changes) -> dict:
     base = {
-        "schema_version": 1,
+        "schema_version": 2,
         "comparison_id": 7,
+        "project": "demo",
+        "project_kind": "comparison",
         "conversation_id": "conv-7",
+        "metadata": {},
         "prompt": [SYSTEM, *TURNS],
+        "prompt_message_ids": [10, 11, 12, 13],
         "candidates": [
             {"id": 1, "text": "Sunny ☀️", "endpoint": "a"},
             {"id": 2, "text": "Rainy", "endpoint": "a"},
@@ -33,6 +51,9 @@ def row(**changes) -> dict:
         "agreement": 2 / 3,
         "none_acceptable": False,
         "completed_at": "2026-11-20T10:00:00+00:00",
+        "continuations": [],
+        "conversation_rating": None,
+        "conversation_ended_at": None,
     }
     return {**base, **changes}
 
@@ -58,6 +79,7 @@ def test_trl_rows_are_conversational_with_an_explicit_prompt():
             "group_id": "conv-7",
             "annotator_count": 2,
             "agreement": 2 / 3,
+            "provenance": "sampled",
         },
         {
             "prompt": [SYSTEM, *TURNS],
@@ -67,6 +89,7 @@ def test_trl_rows_are_conversational_with_an_explicit_prompt():
             "group_id": "conv-7",
             "annotator_count": 2,
             "agreement": 2 / 3,
+            "provenance": "sampled",
         },
     ]
 
@@ -165,3 +188,139 @@ def test_jsonl_keeps_unicode_as_utf8_one_object_per_line():
         b"".join(jsonl(iter([{"text": "東京 ☀️"}, {"text": "a\nb"}])))
         == '{"text":"東京 ☀️"}\n{"text":"a\\nb"}\n'.encode()
     )
+
+
+DEMONSTRATION = {
+    "message_id": 14,
+    "candidate_id": 2,
+    "is_demonstration": True,
+    "text": "Humid and rainy: tsuyu.",
+    "author": "ann-1",
+    "parent_id": 13,
+}
+CONTINUED = {
+    "message_id": 15,
+    "candidate_id": 1,
+    "is_demonstration": False,
+    "text": "Sunny ☀️",
+    "author": None,
+    "parent_id": 13,
+}
+
+
+def chat_row(**changes) -> dict:
+    return row(
+        **{"project_kind": "chat", "continuations": [DEMONSTRATION, CONTINUED], "conversation_rating": 5, **changes}
+    )
+
+
+def test_every_format_has_a_label_for_the_export_page():
+    assert list(FORMAT_LABELS) == list(FORMATS)
+
+
+def test_a_demonstration_is_chosen_over_every_sampled_candidate_one_tier_above_the_best():
+    assert [
+        (demonstration["message_id"], loser, margin) for demonstration, loser, margin in demonstration_pairs(chat_row())
+    ] == [(14, 1, 1), (14, 2, 2), (14, 3, 2)]
+    assert demonstration_pairs(chat_row(prompt=[])) == []
+    written = {"id": 4, "text": "Mine.", "endpoint": None, "source": "trainer"}
+    assert [loser for _, loser, _ in demonstration_pairs(chat_row(candidates=[*row()["candidates"], written]))] == [
+        1,
+        2,
+        3,
+    ]
+
+
+def test_trl_demonstration_pairs_have_the_columns_of_every_other_pair():
+    lines = list(to_trl(chat_row(), margin=True))
+    assert [
+        (line["chosen"][0]["content"], line["rejected"][0]["content"], line["margin"], line["provenance"])
+        for line in lines
+    ] == [
+        ("Sunny ☀️", "Rainy", 1.0, "sampled"),
+        ("Sunny ☀️", "I can't say", 1.0, "sampled"),
+        ("Humid and rainy: tsuyu.", "Sunny ☀️", 1.0, "demonstration"),
+        ("Humid and rainy: tsuyu.", "Rainy", 2.0, "demonstration"),
+        ("Humid and rainy: tsuyu.", "I can't say", 2.0, "demonstration"),
+    ]
+    assert len({tuple(line) for line in lines}) == 1
+    assert not any("margin" in line for line in to_trl(chat_row()))
+
+
+def test_kto_labels_split_at_the_median_leaving_the_middle_out():
+    assert kto_labels([[1], [2], [3]]) == {1: True, 3: False}
+    assert kto_labels([[1], [2], [3], [4]]) == {1: True, 2: True, 3: False, 4: False}
+    assert kto_labels([[1], [2, 3]]) == {1: True, 2: False, 3: False}
+    assert kto_labels([[1, 2], [3]]) == {1: True, 2: True, 3: False}
+    assert kto_labels([[1, 2, 3]]) == {}
+    assert kto_labels([[1], [2], [3]], none_acceptable=True) == {1: False, 2: False, 3: False}
+
+
+def test_kto_rows_are_trls_unpaired_form_with_provenance():
+    lines = list(to_kto(chat_row()))
+    assert lines[0] == {
+        "prompt": [SYSTEM, *TURNS],
+        "completion": [{"role": "assistant", "content": "Sunny ☀️"}],
+        "label": True,
+        "comparison_id": 7,
+        "group_id": "conv-7",
+        "annotator_count": 2,
+        "agreement": 2 / 3,
+        "provenance": "sampled",
+    }
+    assert [(line["completion"][0]["content"], line["label"], line["provenance"]) for line in lines] == [
+        ("Sunny ☀️", True, "sampled"),
+        ("Rainy", False, "sampled"),
+        ("I can't say", False, "sampled"),
+        ("Humid and rainy: tsuyu.", True, "demonstration"),
+    ]
+    assert [line["label"] for line in to_kto(chat_row(none_acceptable=True))] == [False, False, False, True]
+
+
+def test_sft_of_a_chat_turn_is_a_line_per_continuation_and_none_without_one():
+    assert list(to_sft(chat_row())) == [
+        {"messages": [SYSTEM, *TURNS, {"role": "assistant", "content": "Humid and rainy: tsuyu."}]},
+        {"messages": [SYSTEM, *TURNS, {"role": "assistant", "content": "Sunny ☀️"}]},
+    ]
+    assert list(to_sft(chat_row(continuations=[]))) == []
+
+
+def test_prompt_only_is_the_prompt_alone():
+    assert list(to_prompt_only(row())) == [{"prompt": [SYSTEM, *TURNS]}]
+    assert list(to_prompt_only(row(prompt=[], prompt_message_ids=[]))) == []
+
+
+def test_a_tree_line_nests_candidates_under_their_turn_and_the_conversation_under_the_continued_one():
+    later = chat_row(
+        comparison_id=8,
+        prompt=[SYSTEM, *TURNS, {"role": "assistant", "content": "Sunny ☀️"}, {"role": "user", "content": "Sure?"}],
+        prompt_message_ids=[10, 11, 12, 13, 15, 16],
+        candidates=[{"id": 5, "text": "Yes.", "model": "m"}, {"id": 6, "text": "No.", "model": "m"}],
+        consensus=[[6], [5]],
+        continuations=[],
+    )
+    [line] = to_tree([later, chat_row()])  # the later turn came first: a tree waits for every row
+    assert [line[key] for key in ("message_tree_id", "conversation_id", "project", "rating")] == [
+        10,
+        "conv-7",
+        "demo",
+        5,
+    ]
+    system = line["prompt"]
+    [first] = system["replies"]
+    [answered] = first["replies"]
+    [turn] = answered["replies"]
+    assert (turn["message_id"], turn["comparison_id"], turn["text"]) == (13, 7, "Et le 東京 weather?")
+    sunny, rainy, unsure, written = turn["replies"]
+    assert (sunny["message_id"], sunny["candidate_id"], sunny["rank"]) == (15, 1, 0)
+    assert (rainy["message_id"], rainy["rank"], unsure["rank"], rainy["replies"]) == (None, 1, 1, [])
+    assert (written["message_id"], written["is_demonstration"], written["edited_from"], written["author"]) == (
+        14,
+        True,
+        2,
+        "ann-1",
+    )
+    [follow_up] = sunny["replies"]
+    assert (follow_up["text"], follow_up["comparison_id"]) == ("Sure?", 8)
+    assert [(reply["text"], reply["rank"]) for reply in follow_up["replies"]] == [("Yes.", 1), ("No.", 0)]
+    assert set(sunny) == set(system) == set(follow_up)

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from exports.tests.chat_data import TURNS, chat_project
 from exports.tests.ranked import rank_all
 from exports.tokens import token_create, token_revoke
 from labeler.tests.factories import ProjectFactory
@@ -130,3 +131,19 @@ def test_the_schema_and_local_swagger_ui_are_served(client):
     assert client.get(reverse("api_schema")).status_code == 200
     page = client.get(reverse("api_docs")).text
     assert "cdn" not in page and "static/drf_spectacular_sidecar" in page
+
+
+def test_a_pipeline_pulls_a_chat_page_by_page_each_page_with_its_conversations_tree(client, project, secret):
+    chat_project(project)
+    first = pull(client, project.slug, secret, format="tree", limit=2)
+    [tree] = lines(first)
+    [turn_1] = tree["prompt"]["replies"]
+    assert [reply["text"] for reply in turn_1["replies"][0]["replies"]] == [TURNS["2"][0]]
+    [later] = lines(pull(client, project.slug, secret, format="tree", after=first["X-Next-Cursor"]))
+    assert later["message_tree_id"] == tree["message_tree_id"]
+    assert [reply["text"] for reply in later["prompt"]["replies"][0]["replies"][0]["replies"]] == [
+        TURNS["2"][0],
+        TURNS["2b"][0],
+    ]
+    assert len(lines(pull(client, project.slug, secret, format="kto"))) == 12
+    assert len(lines(pull(client, project.slug, secret, format="prompt_only", min_rankings=2))) == 4

@@ -4,8 +4,10 @@ import os
 
 import pytest
 
+from exports.formats import SCHEMA_VERSION
 from exports.models import Export
 from exports.services import export_write
+from exports.tests.chat_data import TURNS, chat_project
 from exports.tests.ranked import rank_all
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -51,6 +53,34 @@ def tiny_config(tokenizer, **extra):
     )
 
 
+def export_files(project, formats) -> dict[str, str]:
+    """Each format written as an export file, `trl` with margins."""
+    files = {}
+    for format in formats:
+        export = Export.objects.create(
+            project=project, format=format, options={"margin": format == "trl"}, schema_version=SCHEMA_VERSION
+        )
+        export_write(export_id=export.id)
+        export.refresh_from_db()
+        files[format] = export.file.path
+    return files
+
+
+COMMON = {
+    "max_steps": 2,
+    "per_device_train_batch_size": 2,
+    "report_to": "none",
+    "use_cpu": True,
+    "save_strategy": "no",
+}
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+
+
 @pytest.fixture
 def exported(project, lead, settings, tmp_path):
     """A project ranked end to end by two trainers, exported in every format."""
@@ -58,18 +88,10 @@ def exported(project, lead, settings, tmp_path):
     project.overlap = 2
     project.save(update_fields=["overlap"])
     rank_all(project, comparisons=6, trainers=2)
-    files = {}
-    for format in ("native", "trl", "hh", "openai_dpo", "sft"):
-        export = Export.objects.create(project=project, format=format, options={"margin": format == "trl"})
-        export_write(export_id=export.id)
-        export.refresh_from_db()
-        files[format] = export.file.path
-    return files
+    return export_files(project, ("native", "trl", "hh", "openai_dpo", "sft"))
 
 
-def test_every_format_loads_with_datasets_and_trl_trains_two_steps(exported, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+def test_every_format_loads_with_datasets_and_trl_trains_two_steps(exported, tmp_path, offline):
     from datasets import load_dataset
 
     loaded = {format: load_dataset("json", data_files=path, split="train") for format, path in exported.items()}
@@ -85,17 +107,9 @@ def test_every_format_loads_with_datasets_and_trl_trains_two_steps(exported, tmp
     tokenizer = offline_tokenizer(
         message["content"] for row in loaded["trl"] for key in ("prompt", "chosen", "rejected") for message in row[key]
     )
-    common = {
-        "max_steps": 2,
-        "per_device_train_batch_size": 2,
-        "report_to": "none",
-        "use_cpu": True,
-        "save_strategy": "no",
-    }
-
     reward = RewardTrainer(
         model=LlamaForSequenceClassification(tiny_config(tokenizer, num_labels=1)),
-        args=RewardConfig(output_dir=str(tmp_path / "reward"), **common),
+        args=RewardConfig(output_dir=str(tmp_path / "reward"), **COMMON),
         train_dataset=loaded["trl"],
         processing_class=tokenizer,
     ).train()
@@ -104,9 +118,59 @@ def test_every_format_loads_with_datasets_and_trl_trains_two_steps(exported, tmp
     dpo = DPOTrainer(
         model=LlamaForCausalLM(tiny_config(tokenizer)),
         ref_model=LlamaForCausalLM(tiny_config(tokenizer)),
-        args=DPOConfig(output_dir=str(tmp_path / "dpo"), **common),
+        args=DPOConfig(output_dir=str(tmp_path / "dpo"), **COMMON),
         train_dataset=loaded["trl"].remove_columns(["margin"]),
         processing_class=tokenizer,
     ).train()
     assert dpo.global_step == 2
     assert os.path.exists(exported["trl"])
+
+
+@pytest.fixture
+def chat_exported(project, settings, tmp_path):
+    """The chat conversation of exports/tests/chat_data.py in each format made for chat."""
+    settings.MEDIA_ROOT = tmp_path
+    chat_project(project)
+    return export_files(project, ("trl", "sft", "kto", "prompt_only", "tree"))
+
+
+def test_chat_formats_load_with_datasets_and_train_dpo_and_kto(chat_exported, tmp_path, offline):
+    from datasets import load_dataset
+
+    loaded = {format: load_dataset("json", data_files=path, split="train") for format, path in chat_exported.items()}
+    assert loaded["trl"].num_rows == 13
+    assert sorted(set(loaded["trl"]["provenance"])) == ["demonstration", "sampled"]
+    assert loaded["sft"].num_rows == 3
+    assert loaded["kto"].num_rows == 12 and sum(loaded["kto"]["label"]) == 4
+    assert loaded["prompt_only"].num_rows == 4
+    [tree] = loaded["tree"]
+    assert tree["prompt"]["replies"][0]["text"] == TURNS["1"][0]
+    assert tree["prompt"]["replies"][0]["replies"][0]["replies"][1]["text"] == TURNS["2b"][0]
+
+    from transformers import LlamaForCausalLM
+    from trl import DPOConfig, DPOTrainer, KTOConfig, KTOTrainer
+
+    tokenizer = offline_tokenizer(
+        message["content"]
+        for format, keys in (("trl", ("prompt", "chosen", "rejected")), ("kto", ("prompt", "completion")))
+        for row in loaded[format]
+        for key in keys
+        for message in row[key]
+    )
+    dpo = DPOTrainer(
+        model=LlamaForCausalLM(tiny_config(tokenizer)),
+        ref_model=LlamaForCausalLM(tiny_config(tokenizer)),
+        args=DPOConfig(output_dir=str(tmp_path / "dpo"), **{**COMMON, "max_steps": 1}),
+        train_dataset=loaded["trl"].remove_columns(["margin"]),
+        processing_class=tokenizer,
+    ).train()
+    assert dpo.global_step == 1
+
+    kto = KTOTrainer(
+        model=LlamaForCausalLM(tiny_config(tokenizer)),
+        ref_model=LlamaForCausalLM(tiny_config(tokenizer)),
+        args=KTOConfig(output_dir=str(tmp_path / "kto"), **{**COMMON, "max_steps": 1}),
+        train_dataset=loaded["kto"],
+        processing_class=tokenizer,
+    ).train()
+    assert kto.global_step == 1

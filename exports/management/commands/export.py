@@ -4,7 +4,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from exports.formats import FORMATS
+from exports.formats import FORMATS, SCHEMA_VERSION
 from exports.models import Export
 from exports.options import OPTIONS, ExportOptions
 from exports.services import export_write
@@ -41,7 +41,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         user = get_user_model().objects.filter(username=options["user"]).first() if options["user"] else None
         export = Export.objects.create(
-            project=project, format=options["format"], options=chosen.to_json(), created_by=user
+            project=project,
+            format=options["format"],
+            options=chosen.to_json(),
+            created_by=user,
+            schema_version=SCHEMA_VERSION,
         )
         self.stderr.write(f"Exporting {project.slug} as {options['format']} …")
         export = export_write(export_id=export.id)
