@@ -1,8 +1,10 @@
 """Chat projects under load: trainers holding conversations turn by turn against gunicorn.
 
 Each simulated trainer starts a conversation and, for every turn, writes a user message,
-polls the turn as the page does (every POLL_MS) until the first answer is visible and then
-until all K are, ranks them (the htmx post), and continues with the best. Candidates come from
+polls the turn as the page does (at the interval its `hx-trigger` says) until the first
+answer is visible and then until all K are, ranks them (the htmx post), and continues with
+the best, pausing about --think-ms to write each message and to read and rank each turn.
+Candidates come from
 a fast local OpenAI-compatible server (bench/fastmodel.py) through a real Celery worker on
 Redis, so the model is not what is measured. Prints one JSON line: the server-side p50/p95 of
 "continue" and "submit" (target p95 ≤ 50 ms), the time from the user turn to its first answer
@@ -22,6 +24,7 @@ sys.path[0] = str(ROOT)
 import argparse
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -46,7 +49,7 @@ RANK_ACTION = re.compile(r'id="rank-form" method="post" action="([^"]+)"')
 ORDER = re.compile(r'data-display-order="([0-9,]+)"')
 ARRIVAL = re.compile(r'class="arrival" data-candidate="(\d+)"')
 CONTINUE = re.compile(r'name="candidate" value="(\d+)"')
-CONVERSATION = re.compile(r"/chat/(\d+)/$")
+POLL_EVERY = re.compile(r'hx-trigger="every (\d+)ms"')
 
 
 def make_project(model_url: str, k: int):
@@ -60,9 +63,10 @@ def make_project(model_url: str, k: int):
 
 
 class ChatTrainer(threading.Thread):
-    def __init__(self, base_url, slug, session_key, turns, poll, results):
+    def __init__(self, base_url, slug, session_key, turns, poll, think, results):
         super().__init__(daemon=True)
         self.base_url, self.slug, self.turns, self.poll, self.results = base_url, slug, turns, poll, results
+        self.think = think
         jar = CookieJar()
         jar.set_cookie(session_cookie("sessionid", session_key))
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
@@ -84,6 +88,10 @@ class ChatTrainer(threading.Thread):
         except urllib.error.HTTPError as answer:
             return answer.code
 
+    def pause(self):
+        # Trainers do not act in lockstep: each pause is drawn around the mean.
+        time.sleep(random.uniform(0.5, 1.5) * self.think)
+
     def run(self):
         try:
             self.converse()
@@ -99,6 +107,7 @@ class ChatTrainer(threading.Thread):
         base = f"/p/{self.slug}/chat/{conversation}/"
         self.results["conversations"].append(int(conversation))
         for turn in range(self.turns):
+            self.pause()  # writing the message
             page = self.get(base)
             fields = {"csrfmiddlewaretoken": TOKEN.search(page).group(1), "revision": REVISION.search(page).group(1)}
             sent = time.perf_counter()
@@ -114,7 +123,9 @@ class ChatTrainer(threading.Thread):
                     self.results["first_visible"].append((first_seen - sent, shown and int(shown.group(1))))
                 if action := RANK_ACTION.search(step):
                     break
-                time.sleep(self.poll)
+                every = POLL_EVERY.search(step)
+                time.sleep(int(every.group(1)) / 1000 if every else self.poll)
+            self.pause()  # reading and ranking the answers
             tiers = [[int(x)] for x in reversed(ORDER.search(step).group(1).split(","))]
             started = time.perf_counter()
             status = self.post(
@@ -209,6 +220,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=5)
     parser.add_argument("--k", type=int, default=4)
     parser.add_argument("--model-delay-ms", type=float, default=50)
+    parser.add_argument("--think-ms", type=float, default=1000)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sampling-workers", type=int, default=4)
@@ -229,9 +241,10 @@ def main() -> None:
     try:
         with gunicorn(*options) as server:
             offset = access_log.stat().st_size
+            poll, think = POLL_MS / 1000, args.think_ms / 1000
             started = time.monotonic()
             trainers = [
-                ChatTrainer(server.url, project.slug, key, args.turns, POLL_MS / 1000, results) for key in sessions
+                ChatTrainer(server.url, project.slug, key, args.turns, poll, think, results) for key in sessions
             ]
             for trainer in trainers:
                 trainer.start()
@@ -252,6 +265,7 @@ def main() -> None:
                 "turns": args.turns,
                 "k": args.k,
                 "model_delay_ms": args.model_delay_ms,
+                "think_ms": args.think_ms,
                 "poll_ms": POLL_MS,
                 "gunicorn": {"workers": args.workers, "threads": args.threads},
                 "machine": host,

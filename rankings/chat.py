@@ -302,8 +302,9 @@ def chat_step(*, conversation: Conversation, trainer) -> ChatStep:
     comparison = Comparison.objects.get(prompt_message=head)
     arrived = list(comparison.candidates.order_by("created_at", "id"))
     if comparison.status in (Comparison.Status.PENDING, Comparison.Status.SAMPLING, Comparison.Status.FAILED):
-        kind = "failed" if comparison.status == Comparison.Status.FAILED else "sampling"
-        return ChatStep(kind=kind, comparison=comparison, arrived=arrived, shares=_shares(comparison, arrived))
+        if comparison.status == Comparison.Status.FAILED:
+            return ChatStep(kind="failed", comparison=comparison, arrived=arrived, shares=_shares(comparison))
+        return ChatStep(kind="sampling", comparison=comparison, arrived=arrived)
     ranking = Ranking.objects.filter(comparison=comparison, trainer=trainer).first()
     if ranking is None:
         assignment = (
@@ -319,7 +320,7 @@ def chat_step(*, conversation: Conversation, trainer) -> ChatStep:
     return ChatStep(kind="continue", comparison=comparison, ranking=ranking, top=top, others=others)
 
 
-def _shares(comparison: Comparison, arrived: list[Candidate]) -> list[Share]:
+def _shares(comparison: Comparison) -> list[Share]:
     endpoints = ModelEndpoint.objects.filter(project_id=comparison.project_id, is_active=True).order_by("id")
     counts = dict(
         Candidate.objects.filter(comparison=comparison)

@@ -9,7 +9,7 @@ from labeler.tests.factories import MembershipFactory
 from rankings import chat
 from rankings.chat import StaleConversation, chat_step, conversation_start
 from rankings.models import Ranking
-from rankings.tests.chat_data import chat_project, fresh, go_on, rank_best_first, turn
+from rankings.tests.chat_data import chat_project, fresh, go_on, rank_best_first, sampled, turn
 from rankings.tests.factories import submit, trainers_of
 
 pytestmark = pytest.mark.django_db
@@ -313,3 +313,24 @@ def test_hostile_text_in_a_turn_is_shown_as_text(client, project, trainer, conve
     text = client.get(reverse("chat_detail", args=[project.slug, conversation.id])).text
     assert "<script>alert(1)" not in text and "<img src=x" not in text
     assert "<strong>hi</strong>" in text
+
+
+def test_polling_a_sampled_turn_and_continuing_take_few_queries(
+    client, project, trainer, conversation, django_assert_max_num_queries
+):
+    comparison = chat.chat_turn_write(
+        conversation=fresh(conversation), trainer=trainer, text="Hi", revision=fresh(conversation).revision
+    )
+    client.force_login(trainer)
+    url = reverse("chat_detail", args=[project.slug, conversation.id]) + "?part=step"
+    client.get(url, headers={"HX-Request": "true"})
+    with django_assert_max_num_queries(6):
+        assert 'data-step="sampling"' in client.get(url, headers={"HX-Request": "true"}).text
+    a, b, c = sampled(comparison, ["x", "y", "z"])
+    rank_best_first(comparison, trainer, [a, b, c])
+    with django_assert_max_num_queries(12):
+        response = client.post(
+            reverse("chat_continue", args=[project.slug, conversation.id]),
+            {"candidate": a.id, "revision": fresh(conversation).revision},
+        )
+    assert response.status_code == 302

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from labeler.models import Conversation, Message, Project
@@ -21,8 +22,17 @@ from rankings.services import ConfirmationNeeded, ranking_submit
 from rankings.views.ranking import comparison_context, judgement_from
 from ranklab.errors import RankLabError
 
-# How often the page asks for the answers that have arrived while a turn is sampled.
-POLL_MS = 250
+# How often the page asks for the answers that have arrived while a turn is sampled: often
+# at first, when a fast model's answers come, then less, so a slow model costs few requests.
+POLL_MS = 100
+POLL_SLOWER = ((2, 250), (10, 1000))  # (after this many seconds of sampling, poll every N ms)
+
+
+def poll_ms(step) -> int:
+    if step.comparison is None:
+        return POLL_MS
+    waited = (timezone.now() - step.comparison.created_at).total_seconds()
+    return max([POLL_MS, *(every for after, every in POLL_SLOWER if waited >= after)])
 
 
 def _chat_project(request: HttpRequest, slug: str) -> Project:
@@ -70,27 +80,38 @@ def chat_detail(request: HttpRequest, slug: str, conversation_id: int) -> HttpRe
     project = _chat_project(request, slug)
     conversation = _conversation(request, project, conversation_id)
     if request.htmx and request.GET.get("part") == "step":
-        return _page(request, project, conversation, template="rankings/chat.html#chat-step")
+        return _step(request, project, conversation)
     return _page(request, project, conversation)
 
 
-def _page(request, project, conversation, *, template="rankings/chat.html", **extra) -> HttpResponse:
+def _step(request, project, conversation, *, template="rankings/chat.html#chat-step", **extra) -> HttpResponse:
+    """The step under the branch alone: what the page polls for while a turn is sampled."""
     step = chat_step(conversation=conversation, trainer=request.user)
-    branch = chat_services.branch_to(conversation=conversation, message=conversation.head)
     context = {
         "project": project,
         "conversation": conversation,
-        "branch": branch,
-        "tree": conversation_tree(conversation=conversation),
         "step": step,
-        "turns": sum(1 for message in branch if message.role == Message.Role.USER),
-        "poll_ms": POLL_MS,
+        "poll_ms": poll_ms(step),
         "step_url": reverse("chat_detail", args=[project.slug, conversation.id]) + "?part=step",
         **extra,
     }
     if step.kind == "rank" and step.assignment is not None:
         context.update(_rank_context(project, conversation, step.assignment, extra.get("submitted")))
     return TemplateResponse(request, template, context)
+
+
+def _page(request, project, conversation, **extra) -> HttpResponse:
+    branch = chat_services.branch_to(conversation=conversation, message=conversation.head)
+    return _step(
+        request,
+        project,
+        conversation,
+        template="rankings/chat.html",
+        branch=branch,
+        tree=conversation_tree(conversation=conversation),
+        turns=sum(1 for message in branch if message.role == Message.Role.USER),
+        **extra,
+    )
 
 
 def _rank_context(project, conversation, assignment, submitted) -> dict:
