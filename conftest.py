@@ -10,6 +10,7 @@ pytest_plugins = [
     "labeler.tests.model_server",
     "labeler.tests.celery_worker",
     "labeler.tests.browser",
+    "rankings.tests.chat_browser",
 ]
 
 
