@@ -5,7 +5,11 @@ conversation takes one of four shapes (see the README): `messages`, `prompt`, HH
 `chosen`/`rejected` transcripts, or `messages` with pre-generated `candidates`.
 
 The whole file is validated before anything is written; every problem carries where it is
-(`line 7, messages[2].role: …`) so a lead can fix the file in one go.
+(`line 7, messages[2].role: …`) so a lead can fix the file in one go. With `skip_invalid`
+the valid records are kept and each invalid one becomes a `Reject` holding its original text.
+
+Text is kept exactly as it is in the file (whitespace and line endings included), so that an
+export in the source's own format gives back the source byte for byte.
 """
 
 import hashlib
@@ -18,6 +22,14 @@ from typing import Any, BinaryIO
 ROLES = ("system", "user", "assistant")
 MAX_ID_CHARS = 255
 _HH_TURN = re.compile(r"\n\n(Human|Assistant): ")
+# PostgreSQL text and jsonb hold neither U+0000 nor a lone surrogate (which JSON's "\ud800" can give).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_BYTE_ORDER_MARKS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+    (b"\xff\xfe", "UTF-16 LE"),
+    (b"\xfe\xff", "UTF-16 BE"),
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,14 @@ class ImportLimits:
     max_file_bytes: int
     max_message_chars: int
     max_errors: int = 50
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the lead chose for this file."""
+
+    skip_invalid: bool = False  # import the valid records, report the others
+    keep_unanswered: bool = False  # an HH transcript ending with a Human turn gives a prompt to sample for
 
 
 @dataclass
@@ -39,11 +59,41 @@ class ParsedConversation:
 
 @dataclass(frozen=True)
 class ImportProblem:
-    where: str
+    unit: str  # "line 7", "item 3" or "file"
     message: str
+    field: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.unit}, {self.field}" if self.field else self.unit
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """An invalid record left out of a partial import, with its text as the file held it."""
+
+    problem: ImportProblem
+    original: str
+
+    def as_json(self) -> dict:
+        kind, _, number = self.problem.unit.partition(" ")
+        return {
+            kind: int(number),
+            "field": self.problem.field,
+            "reason": self.problem.message,
+            "original": self.original,
+        }
+
+
+@dataclass
+class ParsedFile:
+    conversations: list[ParsedConversation]
+    # Accepted with a relaxation the lead should know of (an empty turn kept as an empty message).
+    notes: list[ImportProblem] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
 
 
 class ImportInvalid(Exception):
@@ -61,14 +111,21 @@ class _Invalid(Exception):
 
 
 class _Problems:
-    def __init__(self, limit: int) -> None:
+    """Problems of the file itself are fatal; those of one record are fatal, or rejects with `skip_invalid`."""
+
+    def __init__(self, limit: int, *, skip_invalid: bool) -> None:
         self.items: list[ImportProblem] = []
+        self.rejects: list[Reject] = []
         self.limit = limit
+        self.skip_invalid = skip_invalid
         self.truncated = False
 
-    def add(self, where: str, message: str) -> None:
-        if len(self.items) < self.limit:
-            self.items.append(ImportProblem(where, message))
+    def add(self, unit: str, message: str, field: str = "", *, original: str | None = None) -> None:
+        problem = ImportProblem(unit, message, field)
+        if self.skip_invalid and original is not None:
+            self.rejects.append(Reject(problem, original))
+        elif len(self.items) < self.limit:
+            self.items.append(problem)
         else:
             self.truncated = True
 
@@ -77,45 +134,70 @@ class _Problems:
         return self.truncated
 
 
-def parse_conversations(source: BinaryIO, *, limits: ImportLimits) -> list[ParsedConversation]:
-    """Every conversation of the file, or `ImportInvalid` listing every problem (up to the limit)."""
-    problems = _Problems(limits.max_errors)
-    records: list[ParsedConversation] = []
+def parse_conversations(
+    source: BinaryIO, *, limits: ImportLimits, options: ImportOptions = ImportOptions()
+) -> ParsedFile:
+    """Every conversation of the file, or `ImportInvalid` listing every problem (up to the limit).
+
+    With `options.skip_invalid` an invalid record is a reject instead; problems of the file
+    itself (its encoding, its size, no conversation at all) still refuse the whole file.
+    """
+    problems = _Problems(limits.max_errors, skip_invalid=options.skip_invalid)
+    parsed = ParsedFile([])
     first_line_of: dict[str, str] = {}
-    for where, raw in _records(source, limits, problems):
+    for unit, raw, original in _records(source, limits, problems):
+        notes: list[tuple[str, str]] = []
         try:
-            record = _conversation(raw, limits)
+            record = _conversation(raw, limits, options, notes)
         except _Invalid as invalid:
-            problems.add(f"{where}, {invalid.path}" if invalid.path else where, invalid.message)
+            problems.add(unit, invalid.message, invalid.path, original=original)
         else:
             if record.external_id in first_line_of:
-                problems.add(
-                    f"{where}, id",
-                    f"duplicate id {record.external_id!r} (first at {first_line_of[record.external_id]})",
-                )
+                message = f"duplicate id {record.external_id!r} (first at {first_line_of[record.external_id]})"
+                problems.add(unit, message, "id", original=original)
             else:
-                first_line_of[record.external_id] = where
-                record.line = len(records) + 1
-                records.append(record)
+                first_line_of[record.external_id] = unit
+                record.line = len(parsed.conversations) + 1
+                parsed.conversations.append(record)
+                parsed.notes.extend(ImportProblem(unit, message, path) for path, message in notes)
         if problems.full:
             break
     if problems.items:
         raise ImportInvalid(problems.items, truncated=problems.truncated)
-    if not records:
-        raise ImportInvalid([ImportProblem("file", "holds no conversation")])
-    return records
+    parsed.rejects = problems.rejects
+    if not parsed.conversations and not parsed.rejects:
+        raise ImportInvalid([ImportProblem("file", EMPTY_FILE)])
+    return parsed
 
 
-def _records(source: BinaryIO, limits: ImportLimits, problems: _Problems) -> Iterator[tuple[str, Any]]:
-    """(where, decoded JSON value) for each record; problems of the file itself go to `problems`."""
+EMPTY_FILE = "holds no conversation"
+
+
+def _records(source: BinaryIO, limits: ImportLimits, problems: _Problems) -> Iterator[tuple[str, Any, str]]:
+    """(where, decoded JSON value, its text) for each record; problems of the file itself go to `problems`."""
     head = source.read(4096)
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
+    if encoding := _wide_encoding(head):
+        problems.add("file", f"is encoded as {encoding}; save it as UTF-8 (RankLab reads UTF-8 only)")
+        return
     stripped = head.lstrip()
     if stripped.startswith(b"["):
         yield from _array_records(head + source.read(limits.max_file_bytes + 1 - len(head)), limits, problems)
         return
     yield from _jsonl_records(_lines(head, source), limits, problems)
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32, by its byte order mark or, without one, by the zero bytes around ASCII text."""
+    for mark, name in _BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            return name
+    if len(head) >= 4 and head[0] != 0 and head[1] == 0:
+        return "UTF-32 LE" if head[2] == 0 and head[3] == 0 else "UTF-16 LE"
+    if len(head) >= 4 and head[0] == 0:
+        return "UTF-32 BE" if head[1] == 0 else "UTF-16 BE"
+    return None
 
 
 def _lines(head: bytes, source: BinaryIO) -> Iterator[bytes]:
@@ -132,7 +214,7 @@ def _chain_chunks(head: bytes, source: BinaryIO) -> Iterator[bytes]:
     yield from iter(lambda: source.read(1 << 16), b"")
 
 
-def _jsonl_records(lines: Iterator[bytes], limits: ImportLimits, problems: _Problems) -> Iterator[tuple[str, Any]]:
+def _jsonl_records(lines: Iterator[bytes], limits: ImportLimits, problems: _Problems) -> Iterator[tuple[str, Any, str]]:
     size = 0
     for number, line in enumerate(lines, start=1):
         size += len(line) + 1
@@ -143,19 +225,23 @@ def _jsonl_records(lines: Iterator[bytes], limits: ImportLimits, problems: _Prob
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as error:
-            problems.add(where, f"is not valid UTF-8 (byte 0x{line[error.start]:02x} at column {error.start + 1})")
+            problems.add(
+                where,
+                f"is not valid UTF-8 (byte 0x{line[error.start]:02x} at column {error.start + 1})",
+                original=line.decode("utf-8", errors="backslashreplace"),
+            )
             continue
         if not text.strip():
             continue
         try:
             value = json.loads(text)
         except json.JSONDecodeError as error:
-            problems.add(where, f"invalid JSON: {error.msg} (column {error.colno})")
+            problems.add(where, f"invalid JSON: {error.msg} (column {error.colno})", original=text)
             continue
-        yield where, value
+        yield where, value, text
 
 
-def _array_records(data: bytes, limits: ImportLimits, problems: _Problems) -> Iterator[tuple[str, Any]]:
+def _array_records(data: bytes, limits: ImportLimits, problems: _Problems) -> Iterator[tuple[str, Any, str]]:
     if len(data) > limits.max_file_bytes:
         problems.add("file", f"is larger than the limit of {limits.max_file_bytes:,} bytes")
         return
@@ -174,18 +260,18 @@ def _array_records(data: bytes, limits: ImportLimits, problems: _Problems) -> It
         problems.add("file", "a JSON file must hold an array of conversations")
         return
     for index, item in enumerate(items, start=1):
-        yield f"item {index}", item
+        yield f"item {index}", item, json.dumps(item, ensure_ascii=False)
 
 
-def _conversation(raw: Any, limits: ImportLimits) -> ParsedConversation:
+def _conversation(raw: Any, limits: ImportLimits, options: ImportOptions, notes: list) -> ParsedConversation:
     if not isinstance(raw, dict):
         raise _Invalid("", f"expected a JSON object, got {_kind(raw)}")
-    _check_no_nul(raw, "")
+    _check_storable(raw, "")
     metadata = raw.get("metadata", {})
     if not isinstance(metadata, dict):
         raise _Invalid("metadata", f"expected an object, got {_kind(metadata)}")
     if "chosen" in raw or "rejected" in raw:
-        return _hh_conversation(raw, limits, metadata)
+        return _hh_conversation(raw, limits, options, metadata, notes)
     if "messages" in raw:
         messages = _messages(raw["messages"], limits)
         candidates = _candidates(raw["candidates"], limits) if "candidates" in raw else []
@@ -227,6 +313,8 @@ def _messages(value: Any, limits: ImportLimits) -> list[tuple[str, str]]:
             raise _Invalid(f"{path}.role", f"unknown role {shown} (use system, user or assistant)")
         if role == "system" and index > 0:
             raise _Invalid(f"{path}.role", "a system message may only come first")
+        if messages and messages[-1][0] == role:
+            raise _Invalid(f"{path}.role", f"a second {role} turn in a row; user and assistant turns must alternate")
         messages.append((role, _content(message.get("content"), f"{path}.content", limits)))
     if messages[-1][0] != "user":
         raise _Invalid(
@@ -243,29 +331,50 @@ def _candidates(value: Any, limits: ImportLimits) -> list[str]:
     return [_content(text, f"candidates[{index}]", limits) for index, text in enumerate(value)]
 
 
-def _content(value: Any, path: str, limits: ImportLimits) -> str:
+def _content(value: Any, path: str, limits: ImportLimits, *, notes: list | None = None) -> str:
+    """The text as it is; empty text is refused, or kept and noted where `notes` is given."""
     if not isinstance(value, str):
         raise _Invalid(path, f"expected a string, got {_kind(value)}")
     if not value.strip():
-        raise _Invalid(path, "is empty")
+        if notes is None:
+            raise _Invalid(path, "is empty")
+        notes.append((path, "is empty; kept as an empty message"))
     if len(value) > limits.max_message_chars:
         raise _Invalid(path, f"is {len(value):,} characters long; the limit is {limits.max_message_chars:,}")
     return value
 
 
-def _hh_conversation(raw: dict, limits: ImportLimits, metadata: dict) -> ParsedConversation:
+def _hh_conversation(
+    raw: dict, limits: ImportLimits, options: ImportOptions, metadata: dict, notes: list
+) -> ParsedConversation:
+    """The turns before the last Assistant turn are the prompt; the final replies are the candidates.
+
+    A transcript that ends with a Human turn has no reply: its turns are the prompt, kept (to
+    sample candidates for) only when the lead asked for it.
+    """
     if "chosen" not in raw:
         raise _Invalid("chosen", "is missing (an HH-RLHF record needs `chosen`, and may have `rejected`)")
-    chosen = _hh_turns(raw["chosen"], "chosen", limits)
-    prompt, candidates = chosen[:-1], [chosen[-1][1]]
+    chosen = _hh_turns(raw["chosen"], "chosen", limits, notes)
+    answered = chosen[-1][0] == "assistant"
+    prompt = chosen[:-1] if answered else chosen
+    if not prompt or prompt[-1][0] != "user":
+        raise _Invalid("chosen", "has no Human turn before its last Assistant turn")
+    if not answered and not options.keep_unanswered:
+        raise _Invalid(
+            "chosen",
+            "ends with a Human turn, so there is no reply to rank (keep unanswered prompts to sample replies for them)",
+        )
+    candidates = []
     if "rejected" in raw:
-        rejected = _hh_turns(raw["rejected"], "rejected", limits)
-        if rejected[:-1] != prompt:
+        rejected = _hh_turns(raw["rejected"], "rejected", limits, notes)
+        if (rejected[-1][0] == "assistant") != answered:
+            ends = "an Assistant" if answered else "a Human"
+            raise _Invalid("rejected", f"must end as `chosen` does, with {ends} turn")
+        if (rejected[:-1] if answered else rejected) != prompt:
             raise _Invalid("rejected", "its turns before the last Assistant turn differ from those of `chosen`")
-        candidates.append(rejected[-1][1])
-        metadata = {**metadata, "hh_rlhf": {"chosen_candidate": 0, "rejected_candidate": 1}}
-    else:
-        candidates = []
+        if answered:
+            candidates = [chosen[-1][1], rejected[-1][1]]
+            metadata = {**metadata, "hh_rlhf": {"chosen_candidate": 0, "rejected_candidate": 1}}
     if "id" in raw:
         external_id = _external_id(raw)
     else:
@@ -274,37 +383,54 @@ def _hh_conversation(raw: dict, limits: ImportLimits, metadata: dict) -> ParsedC
     return ParsedConversation(external_id, prompt, metadata, candidates)
 
 
-def _hh_turns(value: Any, path: str, limits: ImportLimits) -> list[tuple[str, str]]:
-    """The turns of an HH transcript; it must end with an Assistant turn after a Human one."""
+def _hh_turns(value: Any, path: str, limits: ImportLimits, notes: list) -> list[tuple[str, str]]:
+    """The turns of an HH transcript, each text exactly as written after its `Human: ` or `Assistant: `.
+
+    Text before the first turn is the system prompt, which is where RankLab's HH export writes
+    one. Turns must alternate; an empty turn is kept as an empty message.
+    """
     if not isinstance(value, str):
         raise _Invalid(path, f"expected a string, got {_kind(value)}")
     parts = _HH_TURN.split(value)
-    if parts[0].strip():
-        raise _Invalid(path, 'must start with "\\n\\nHuman: "')
+    preamble = parts[0]
     turns = [
-        ("user" if speaker == "Human" else "assistant", text.strip())
+        ("user" if speaker == "Human" else "assistant", text)
         for speaker, text in zip(parts[1::2], parts[2::2], strict=True)
     ]
-    if len(turns) < 2 or turns[-1][0] != "assistant" or turns[-2][0] != "user":
-        raise _Invalid(path, "must end with a Human turn followed by an Assistant turn")
-    for index, (_, text) in enumerate(turns):
-        _content(text, f"{path} turn {index + 1}", limits)
+    if not turns or preamble.lstrip().startswith(("Human:", "Assistant:")):
+        raise _Invalid(path, 'must start with "\\n\\nHuman: "')
+    for index, (role, text) in enumerate(turns):
+        where = f"{path} turn {index + 1}"
+        if index and turns[index - 1][0] == role:
+            speaker = "Human" if role == "user" else "Assistant"
+            raise _Invalid(where, f"a second {speaker} turn in a row; Human and Assistant turns must alternate")
+        _content(text, where, limits, notes=notes)
+    if preamble:
+        if len(preamble) > limits.max_message_chars:
+            raise _Invalid(f"{path} preamble", f"is longer than the limit of {limits.max_message_chars:,} characters")
+        turns.insert(0, ("system", preamble))
     return turns
 
 
-def _check_no_nul(value: Any, path: str) -> None:
-    """PostgreSQL text and jsonb cannot hold U+0000: refuse it wherever it is."""
+def _check_storable(value: Any, path: str) -> None:
+    """PostgreSQL text and jsonb hold neither U+0000 nor a lone surrogate: refuse them wherever they are."""
     if isinstance(value, str):
-        if "\x00" in value:
-            raise _Invalid(path or "value", "contains a NUL character (U+0000), which cannot be stored")
+        if found := _UNSTORABLE.search(value):
+            raise _Invalid(path or "value", _unstorable(found.group()))
     elif isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in key:
-                raise _Invalid(path or "key", "a key contains a NUL character (U+0000)")
-            _check_no_nul(item, f"{path}.{key}" if path else key)
+            if found := _UNSTORABLE.search(key):
+                raise _Invalid(path or "key", f"a key {_unstorable(found.group())}")
+            _check_storable(item, f"{path}.{key}" if path else key)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_no_nul(item, f"{path}[{index}]")
+            _check_storable(item, f"{path}[{index}]")
+
+
+def _unstorable(character: str) -> str:
+    if character == "\x00":
+        return "contains a NUL character (U+0000), which cannot be stored"
+    return f"contains a lone surrogate (U+{ord(character):04X}), which is not a character and cannot be stored"
 
 
 def _kind(value: Any) -> str:
