@@ -149,6 +149,8 @@ def keep_row(row: dict, options: ExportOptions) -> bool:
         return False
     if options.exclude_skipped and row["skips"]:
         return False
+    if options.none_acceptable == "leave_out" and row["none_acceptable"]:
+        return False
     if flag := options.exclude_flag:
         flagged = sum(1 for ranking in rankings if any(flag in keys for keys in ranking["flags"].values()))
         mode = options.exclude_flag_mode or "any"
@@ -179,9 +181,17 @@ def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
 def export_lines(rows, *, format: str, options: ExportOptions) -> Iterator[dict]:
     """Filter, restrict and convert native rows: the one pipeline of files and the API."""
     filtered = bool(options.filters())
+    marked = options.none_acceptable == "keep_marked" and format in _MARKABLE
     for row in rows:
         if filtered and not keep_row(row, options):
             continue
         if options.endpoint:
             row = restrict_to_endpoint(row, options.endpoint)
-        yield from convert(row, format=format, expansion=options.expansion, margin=options.margin)
+        lines = convert(row, format=format, expansion=options.expansion, margin=options.margin)
+        if marked:
+            lines = ({**line, "none_acceptable": row["none_acceptable"]} for line in lines)
+        yield from lines
+
+
+# The formats whose lines carry provenance beside the pair; native rows always hold `none_acceptable`.
+_MARKABLE = ("trl", "hh")

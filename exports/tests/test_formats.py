@@ -165,3 +165,24 @@ def test_jsonl_keeps_unicode_as_utf8_one_object_per_line():
         b"".join(jsonl(iter([{"text": "東京 ☀️"}, {"text": "a\nb"}])))
         == '{"text":"東京 ☀️"}\n{"text":"a\\nb"}\n'.encode()
     )
+
+
+def test_none_acceptable_comparisons_are_left_out_on_request():
+    rows = [row(), row(comparison_id=8, none_acceptable=True)]
+    kept = export_lines(rows, format="native", options=ExportOptions(none_acceptable="leave_out"))
+    assert [line["comparison_id"] for line in kept] == [7]
+    assert len(list(export_lines(rows, format="trl", options=ExportOptions()))) == 4
+
+
+def test_none_acceptable_comparisons_are_kept_marked_on_request():
+    rows = [row(), row(comparison_id=8, none_acceptable=True)]
+    for format in ("trl", "hh"):
+        lines = list(export_lines(rows, format=format, options=ExportOptions(none_acceptable="keep_marked")))
+        assert [(line["comparison_id"], line["none_acceptable"]) for line in lines] == [
+            (7, False),
+            (7, False),
+            (8, True),
+            (8, True),
+        ], format
+    [dpo, *_] = export_lines(rows, format="openai_dpo", options=ExportOptions(none_acceptable="keep_marked"))
+    assert set(dpo) == {"input", "preferred_output", "non_preferred_output"}
