@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from exports.options import ExportOptions
 from rankings.agreement import strict_pairs
 
-FORMATS = ("native", "trl", "hh", "openai_dpo", "sft")
+FORMATS = ("native", "trl", "hh", "openai_dpo", "sft", "as_imported")
 SCHEMA_VERSION = 1
 
 
@@ -133,7 +133,96 @@ def to_native(row: dict, **_) -> Iterator[dict]:
     yield row
 
 
-CONVERTERS = {"native": to_native, "trl": to_trl, "hh": to_hh, "openai_dpo": to_openai_dpo, "sft": to_sft}
+def to_as_imported(row: dict, *, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:
+    """Each row in the shape its conversation was imported in, with that shape's keys only.
+
+    HH-RLHF pairs, TRL preference (standard or conversational, with or without `prompt`), TRL
+    unpaired and ShareGPT rows go back to their source's shape; rows imported as `messages` or
+    `prompt`, or whose candidates were sampled for an unanswered prompt, are written as `trl`.
+    """
+    metadata = row["metadata"]
+    if "hh_rlhf" in metadata:
+        for line in to_hh(row, expansion=expansion):
+            yield {"chosen": line["chosen"], "rejected": line["rejected"]}
+        return
+    shape = metadata.get("import_format") or {}
+    writer = _SHAPES.get(shape.get("name"))
+    if writer is None:
+        yield from to_trl(row, expansion=expansion, margin=margin)
+    else:
+        yield from writer(row, shape, expansion=expansion, margin=margin)
+
+
+def _as_trl_preference(row: dict, shape: dict, *, expansion: str, margin: bool) -> Iterator[dict]:
+    texts, prompt = _texts(row), row["prompt"]
+    for winner, loser, distance in row_pairs(row, expansion=expansion):
+        if shape["conversational"]:
+            chosen = [{"role": "assistant", "content": texts[winner]}]
+            rejected = [{"role": "assistant", "content": texts[loser]}]
+            line = (
+                {"prompt": prompt, "chosen": chosen, "rejected": rejected}
+                if shape["explicit_prompt"]
+                else {"chosen": [*prompt, *chosen], "rejected": [*prompt, *rejected]}
+            )
+        else:
+            text = prompt[-1]["content"]
+            line = (
+                {"prompt": text, "chosen": texts[winner], "rejected": texts[loser]}
+                if shape["explicit_prompt"]
+                else {"chosen": text + texts[winner], "rejected": text + texts[loser]}
+            )
+        if margin:
+            line["margin"] = float(distance)
+        yield line
+
+
+def _as_trl_unpaired(row: dict, shape: dict, **_) -> Iterator[dict]:
+    """A line per candidate; `label` is whether it is among the consensus's best (none, if none is acceptable)."""
+    if not row["prompt"] or not row["consensus"]:
+        return
+    best = set() if row["none_acceptable"] else set(row["consensus"][0])
+    prompt = row["prompt"] if shape["conversational"] else row["prompt"][-1]["content"]
+    for candidate in row["candidates"]:
+        text = candidate["text"]
+        completion = [{"role": "assistant", "content": text}] if shape["conversational"] else text
+        yield {"prompt": prompt, "completion": completion, "label": candidate["id"] in best}
+
+
+def _as_sharegpt(row: dict, shape: dict, *, expansion: str, **_) -> Iterator[dict]:
+    """ShareGPT turns with the source's speaker names; pairs as `chosen`/`rejected`, or the one best reply."""
+    speakers = {"system": "system", "user": "human", "assistant": "gpt", **shape["speakers"]}
+
+    def conversation(messages: list[dict]) -> dict:
+        line = {}
+        if shape["system_key"] and messages and messages[0]["role"] == "system":
+            line["system"], messages = messages[0]["content"], messages[1:]
+        line["conversations"] = [{"from": speakers[m["role"]], "value": m["content"]} for m in messages]
+        return line
+
+    if not shape["preference"]:
+        for line in to_sft(row):
+            yield conversation(line["messages"])
+        return
+    texts, base = _texts(row), conversation(row["prompt"])
+    for winner, loser, _distance in row_pairs(row, expansion=expansion):
+        reply = speakers["assistant"]
+        yield {
+            **base,
+            "chosen": {"from": reply, "value": texts[winner]},
+            "rejected": {"from": reply, "value": texts[loser]},
+        }
+
+
+_SHAPES = {"trl_preference": _as_trl_preference, "trl_unpaired": _as_trl_unpaired, "sharegpt": _as_sharegpt}
+
+CONVERTERS = {
+    "native": to_native,
+    "trl": to_trl,
+    "hh": to_hh,
+    "openai_dpo": to_openai_dpo,
+    "sft": to_sft,
+    "as_imported": to_as_imported,
+}
 
 
 def convert(row: dict, *, format: str, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:

@@ -103,7 +103,7 @@ def conversations_import(
             _write_batch(project=project, records=new[start : start + _BATCH], user=user)
             if progress:
                 progress(min(start + _BATCH, len(new)), len(new))
-        pending = sum(1 for record in new if not record.candidates)
+        pending = sum(1 for record in new if len(record.candidates) < 2)
         if pending:
             enqueue_sampling(project_id=project.id)
     return ImportResult(
@@ -172,7 +172,8 @@ def _write_batch(*, project: Project, records: list[ParsedConversation], user) -
             message_id = next(message_ids)
             messages.append((message_id, conversation_id, parent_id, role, content, now))
             parent_id = message_id
-        status = Comparison.Status.READY if record.candidates else Comparison.Status.PENDING
+        # One imported reply (a ShareGPT conversation's last turn) is ranked against sampled ones.
+        status = Comparison.Status.READY if len(record.candidates) >= 2 else Comparison.Status.PENDING
         comparisons.append((comparison_id, project.id, conversation_id, parent_id, status, "", 0, False, now, now))
         candidates.extend(
             (

@@ -14,6 +14,7 @@ export in the source's own format gives back the source byte for byte.
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class ParsedConversation:
     metadata: dict = field(default_factory=dict)
     candidates: list[str] = field(default_factory=list)
     line: int = 0
+    # TRL unpaired lines of one prompt become one comparison: the key they are grouped by.
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,18 @@ def parse_conversations(
     problems = _Problems(limits.max_errors, skip_invalid=options.skip_invalid)
     parsed = ParsedFile([])
     first_line_of: dict[str, str] = {}
+    groups: dict[str, _Group] = {}
+
+    def accept(record: ParsedConversation, unit: str, original: str, notes: list) -> None:
+        if record.external_id in first_line_of:
+            message = f"duplicate id {record.external_id!r} (first at {first_line_of[record.external_id]})"
+            problems.add(unit, message, "id", original=original)
+            return
+        first_line_of[record.external_id] = unit
+        record.line = len(parsed.conversations) + 1
+        parsed.conversations.append(record)
+        parsed.notes.extend(ImportProblem(unit, message, path) for path, message in notes)
+
     for unit, raw, original in _records(source, limits, problems):
         notes: list[tuple[str, str]] = []
         try:
@@ -152,16 +167,24 @@ def parse_conversations(
         except _Invalid as invalid:
             problems.add(unit, invalid.message, invalid.path, original=original)
         else:
-            if record.external_id in first_line_of:
-                message = f"duplicate id {record.external_id!r} (first at {first_line_of[record.external_id]})"
-                problems.add(unit, message, "id", original=original)
+            if record.group is None:
+                accept(record, unit, original, notes)
+            elif record.group in groups:
+                groups[record.group].add(record, unit, original, notes)
             else:
-                first_line_of[record.external_id] = unit
-                record.line = len(parsed.conversations) + 1
-                parsed.conversations.append(record)
-                parsed.notes.extend(ImportProblem(unit, message, path) for path, message in notes)
+                groups[record.group] = _Group(record, unit, original, notes)
         if problems.full:
             break
+    for group in groups.values():
+        if not 2 <= len(group.record.candidates) <= limits.k:
+            message = (
+                f"this prompt has {len(group.record.candidates)} completion(s) in the file;"
+                f" ranking them takes 2 to {limits.k}"
+            )
+            for unit, original in group.lines:
+                problems.add(unit, message, "prompt", original=original)
+        else:
+            accept(group.record, group.lines[0][0], "\n".join(original for _, original in group.lines), group.notes)
     if problems.items:
         raise ImportInvalid(problems.items, truncated=problems.truncated)
     parsed.rejects = problems.rejects
@@ -171,6 +194,19 @@ def parse_conversations(
 
 
 EMPTY_FILE = "holds no conversation"
+
+
+class _Group:
+    """The TRL unpaired lines of one prompt: one comparison, each completion a candidate with its label."""
+
+    def __init__(self, record: ParsedConversation, unit: str, original: str, notes: list) -> None:
+        self.record, self.lines, self.notes = record, [(unit, original)], list(notes)
+
+    def add(self, record: ParsedConversation, unit: str, original: str, notes: list) -> None:
+        self.record.candidates.extend(record.candidates)
+        self.record.metadata["import_format"]["labels"].extend(record.metadata["import_format"]["labels"])
+        self.lines.append((unit, original))
+        self.notes.extend(notes)
 
 
 def _records(source: BinaryIO, limits: ImportLimits, problems: _Problems) -> Iterator[tuple[str, Any, str]]:
@@ -270,8 +306,14 @@ def _conversation(raw: Any, limits: ImportLimits, options: ImportOptions, notes:
     metadata = raw.get("metadata", {})
     if not isinstance(metadata, dict):
         raise _Invalid("metadata", f"expected an object, got {_kind(metadata)}")
+    if "conversations" in raw:
+        return _sharegpt_conversation(raw, limits, metadata, notes)
+    if "completion" in raw or "label" in raw:
+        return _unpaired_completion(raw, limits, metadata)
     if "chosen" in raw or "rejected" in raw:
-        return _hh_conversation(raw, limits, options, metadata, notes)
+        if _is_hh(raw):
+            return _hh_conversation(raw, limits, options, metadata, notes)
+        return _trl_preference(raw, limits, metadata, notes)
     if "messages" in raw:
         messages = _messages(raw["messages"], limits)
         candidates = _candidates(raw["candidates"], limits) if "candidates" in raw else []
@@ -279,7 +321,11 @@ def _conversation(raw: Any, limits: ImportLimits, options: ImportOptions, notes:
         messages = [("user", _content(raw["prompt"], "prompt", limits))]
         candidates = _candidates(raw["candidates"], limits) if "candidates" in raw else []
     else:
-        raise _Invalid("", 'wrong shape: expected "messages", "prompt", or HH-RLHF "chosen"/"rejected"')
+        raise _Invalid(
+            "",
+            'wrong shape: expected "messages", "prompt", HH-RLHF or TRL "chosen"/"rejected", TRL "completion"/"label"'
+            ' or ShareGPT "conversations"',
+        )
     return ParsedConversation(_external_id(raw), messages, metadata, candidates)
 
 
@@ -297,14 +343,16 @@ def _external_id(raw: dict) -> str:
     return text
 
 
-def _messages(value: Any, limits: ImportLimits) -> list[tuple[str, str]]:
+def _messages(
+    value: Any, limits: ImportLimits, name: str = "messages", *, ends_with_user: bool = True
+) -> list[tuple[str, str]]:
     if not isinstance(value, list):
-        raise _Invalid("messages", f"expected a list, got {_kind(value)}")
+        raise _Invalid(name, f"expected a list, got {_kind(value)}")
     if not value:
-        raise _Invalid("messages", "is empty")
+        raise _Invalid(name, "is empty")
     messages = []
     for index, message in enumerate(value):
-        path = f"messages[{index}]"
+        path = f"{name}[{index}]"
         if not isinstance(message, dict):
             raise _Invalid(path, f"expected an object, got {_kind(message)}")
         role = message.get("role")
@@ -316,9 +364,9 @@ def _messages(value: Any, limits: ImportLimits) -> list[tuple[str, str]]:
         if messages and messages[-1][0] == role:
             raise _Invalid(f"{path}.role", f"a second {role} turn in a row; user and assistant turns must alternate")
         messages.append((role, _content(message.get("content"), f"{path}.content", limits)))
-    if messages[-1][0] != "user":
+    if ends_with_user and messages[-1][0] != "user":
         raise _Invalid(
-            f"messages[{len(messages) - 1}].role", f"the last turn must be from the user, not the {messages[-1][0]}"
+            f"{name}[{len(messages) - 1}].role", f"the last turn must be from the user, not the {messages[-1][0]}"
         )
     return messages
 
@@ -342,6 +390,180 @@ def _content(value: Any, path: str, limits: ImportLimits, *, notes: list | None 
     if len(value) > limits.max_message_chars:
         raise _Invalid(path, f"is {len(value):,} characters long; the limit is {limits.max_message_chars:,}")
     return value
+
+
+def _derived_id(prefix: str, *values: Any) -> str:
+    digest = hashlib.sha256(json.dumps(values, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return f"{prefix}-{digest[:24]}"
+
+
+def _is_hh(raw: dict) -> bool:
+    """HH-RLHF transcripts are text with speaker tags; TRL's standard form is text without them."""
+    chosen = raw.get("chosen", raw.get("rejected"))
+    if "prompt" in raw or not isinstance(chosen, str):
+        return False
+    return "\n\nHuman:" in chosen or "\n\nAssistant:" in chosen or chosen.startswith(("Human:", "Assistant:"))
+
+
+def _trl_preference(raw: dict, limits: ImportLimits, metadata: dict, notes: list) -> ParsedConversation:
+    """TRL's preference format: standard (text) or conversational (messages), with or without `prompt`.
+
+    Without `prompt`, the prompt is what `chosen` and `rejected` share, as TRL's `extract_prompt`
+    takes it; the rest of each is a candidate.
+    """
+    for key in ("chosen", "rejected"):
+        if key not in raw:
+            raise _Invalid(
+                key, "is missing (a TRL preference record has `chosen` and `rejected`, and may have `prompt`)"
+            )
+    conversational = isinstance(raw["chosen"], list)
+    explicit = "prompt" in raw
+    if conversational:
+        prompt, candidates = _trl_conversational(raw, limits, explicit)
+    else:
+        chosen = _content(raw["chosen"], "chosen", limits, notes=notes)
+        rejected = _content(raw["rejected"], "rejected", limits, notes=notes)
+        if explicit:
+            prompt, candidates = [("user", _content(raw["prompt"], "prompt", limits))], [chosen, rejected]
+        else:
+            shared = _shared_prefix(chosen, rejected)
+            if not shared:
+                raise _Invalid("chosen", "shares no prompt with `rejected`; give the prompt as `prompt`")
+            prompt, candidates = [("user", shared)], [chosen[len(shared) :], rejected[len(shared) :]]
+    shape = {"name": "trl_preference", "conversational": conversational, "explicit_prompt": explicit}
+    external_id = (
+        _external_id(raw) if "id" in raw else _derived_id("trl", raw.get("prompt"), raw["chosen"], raw["rejected"])
+    )
+    return ParsedConversation(external_id, prompt, {**metadata, "import_format": shape}, candidates)
+
+
+def _shared_prefix(chosen: str, rejected: str) -> str:
+    length = len(os.path.commonprefix([chosen, rejected]))  # noqa: RUF071 (characters, as TRL compares)
+    # As TRL does: a space before the answers belongs to them, not to the prompt.
+    if length and chosen[length - 1] == " ":
+        length -= 1
+    return chosen[:length]
+
+
+def _trl_conversational(raw: dict, limits: ImportLimits, explicit: bool) -> tuple[list, list[str]]:
+    chosen = _messages(raw["chosen"], limits, "chosen", ends_with_user=False)
+    if not isinstance(raw["rejected"], list):
+        raise _Invalid("rejected", f"expected a list like `chosen`, got {_kind(raw['rejected'])}")
+    rejected = _messages(raw["rejected"], limits, "rejected", ends_with_user=False)
+    if explicit:
+        if not isinstance(raw["prompt"], list):
+            raise _Invalid("prompt", f"expected a list of messages like `chosen`, got {_kind(raw['prompt'])}")
+        prompt = _messages(raw["prompt"], limits, "prompt")
+    else:
+        shared = 0
+        while shared < min(len(chosen), len(rejected)) - 1 and chosen[shared] == rejected[shared]:
+            shared += 1
+        prompt, chosen, rejected = chosen[:shared], chosen[shared:], rejected[shared:]
+        if not prompt or prompt[-1][0] != "user":
+            raise _Invalid("chosen", "the turns it shares with `rejected` must end with a user turn")
+    answers = []
+    for name, turns in (("chosen", chosen), ("rejected", rejected)):
+        if len(turns) != 1 or turns[0][0] != "assistant":
+            raise _Invalid(name, "must hold exactly one assistant turn after the prompt")
+        answers.append(turns[0][1])
+    return prompt, answers
+
+
+def _unpaired_completion(raw: dict, limits: ImportLimits, metadata: dict) -> ParsedConversation:
+    """TRL's unpaired form: one completion of a prompt and its label; lines of one prompt are grouped."""
+    for key in ("prompt", "completion", "label"):
+        if key not in raw:
+            raise _Invalid(key, "is missing (a TRL unpaired record has `prompt`, `completion` and `label`)")
+    if not isinstance(raw["label"], bool):
+        raise _Invalid("label", f"expected true or false, got {_kind(raw['label'])}")
+    conversational = isinstance(raw["prompt"], list)
+    if conversational:
+        prompt = _messages(raw["prompt"], limits, "prompt")
+        [completion] = _trl_answer(raw["completion"], limits)
+    else:
+        prompt = [("user", _content(raw["prompt"], "prompt", limits))]
+        completion = _content(raw["completion"], "completion", limits)
+    shape = {"name": "trl_unpaired", "conversational": conversational, "labels": [raw["label"]]}
+    group = json.dumps(prompt, ensure_ascii=False)
+    record = ParsedConversation(_derived_id("trl", group), prompt, {**metadata, "import_format": shape}, [completion])
+    record.group = group
+    return record
+
+
+def _trl_answer(value: Any, limits: ImportLimits) -> list[str]:
+    turns = _messages(value, limits, "completion", ends_with_user=False)
+    if len(turns) != 1 or turns[0][0] != "assistant":
+        raise _Invalid("completion", "must hold exactly one assistant turn")
+    return [turns[0][1]]
+
+
+_SHAREGPT_ROLES = {
+    "system": "system",
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "chatgpt": "assistant",
+    "bard": "assistant",
+    "bing": "assistant",
+    "model": "assistant",
+}
+
+
+def _sharegpt_conversation(raw: dict, limits: ImportLimits, metadata: dict, notes: list) -> ParsedConversation:
+    """ShareGPT `conversations` of `from`/`value` turns, with LLaMA-Factory's `system`, `chosen` and `rejected`.
+
+    A conversation ending with a human turn is a prompt (to sample for, or with `chosen` and
+    `rejected` as its candidates); one ending with a model turn gives that reply as one candidate,
+    and sampling adds the others.
+    """
+    value = raw["conversations"]
+    if not isinstance(value, list) or not value:
+        raise _Invalid("conversations", "expected a non-empty list of {from, value} turns")
+    names: dict[str, str] = {}
+    messages = []
+    if "system" in raw:
+        messages.append(("system", _content(raw["system"], "system", limits)))
+    for index, turn in enumerate(value):
+        path = f"conversations[{index}]"
+        if not isinstance(turn, dict):
+            raise _Invalid(path, f"expected an object, got {_kind(turn)}")
+        speaker = turn.get("from")
+        role = _SHAREGPT_ROLES.get(speaker) if isinstance(speaker, str) else None
+        if role is None:
+            shown = json.dumps(speaker, ensure_ascii=False) if speaker is not None else "missing"
+            raise _Invalid(f"{path}.from", f"unknown speaker {shown} (use human, gpt or system)")
+        if role == "system" and messages:
+            raise _Invalid(f"{path}.from", "a system turn may only come first")
+        if messages and messages[-1][0] == role:
+            raise _Invalid(f"{path}.from", f"a second {speaker} turn in a row; human and gpt turns must alternate")
+        names.setdefault(role, speaker)
+        messages.append((role, _content(turn.get("value"), f"{path}.value", limits, notes=notes)))
+    preference = "chosen" in raw or "rejected" in raw
+    if preference:
+        if messages[-1][0] != "user":
+            raise _Invalid("conversations", "must end with a human turn when `chosen` and `rejected` answer it")
+        candidates = [_sharegpt_reply(raw, key, limits, notes, names) for key in ("chosen", "rejected")]
+        prompt = messages
+    elif messages[-1][0] == "assistant":
+        prompt, candidates = messages[:-1], [messages[-1][1]]
+    else:
+        prompt, candidates = messages, []
+    if not prompt or prompt[-1][0] != "user":
+        raise _Invalid("conversations", "has no human turn to answer")
+    shape = {"name": "sharegpt", "speakers": names, "system_key": "system" in raw, "preference": preference}
+    external_id = _external_id(raw) if "id" in raw else _derived_id("sharegpt", value, raw.get("chosen"))
+    return ParsedConversation(external_id, prompt, {**metadata, "import_format": shape}, candidates)
+
+
+def _sharegpt_reply(raw: dict, key: str, limits: ImportLimits, notes: list, names: dict) -> str:
+    if key not in raw:
+        raise _Invalid(key, "is missing (a ShareGPT preference record has both `chosen` and `rejected`)")
+    reply = raw[key]
+    if not isinstance(reply, dict) or _SHAREGPT_ROLES.get(reply.get("from")) != "assistant":
+        raise _Invalid(key, 'expected a {"from": "gpt", "value": …} turn')
+    names.setdefault("assistant", reply["from"])
+    return _content(reply.get("value"), f"{key}.value", limits, notes=notes)
 
 
 def _hh_conversation(

@@ -185,3 +185,57 @@ def test_a_json_array_names_the_item(project):
 @pytest.mark.parametrize("content", [b"", b"\n\n", b"[]"])
 def test_an_empty_file_is_refused(project, content):
     assert problems_of(project, io.BytesIO(content)) == ["file: holds no conversation"]
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        (
+            {"conversations": [{"from": "human", "value": "hi"}, {"from": "bot", "value": "x"}]},
+            'line 2, conversations[1].from: unknown speaker "bot" (use human, gpt or system)',
+        ),
+        (
+            {"conversations": [{"from": "human", "value": "a"}, {"from": "human", "value": "b"}]},
+            "line 2, conversations[1].from: a second human turn in a row; human and gpt turns must alternate",
+        ),
+        (
+            {"conversations": [{"from": "human", "value": "a"}], "chosen": {"from": "gpt", "value": "b"}},
+            "line 2, rejected: is missing (a ShareGPT preference record has both `chosen` and `rejected`)",
+        ),
+        (
+            {"prompt": [user("q")], "chosen": [{"role": "assistant", "content": "a"}], "rejected": "b"},
+            "line 2, rejected: expected a list like `chosen`, got a string",
+        ),
+        (
+            {
+                "chosen": [
+                    user("q"),
+                    {"role": "assistant", "content": "a"},
+                    user("more"),
+                    {"role": "assistant", "content": "b"},
+                ],
+                "rejected": [user("q"), {"role": "assistant", "content": "c"}],
+            },
+            "line 2, chosen: must hold exactly one assistant turn after the prompt",
+        ),
+        (
+            {"chosen": "Blue.", "rejected": "Green."},
+            "line 2, chosen: shares no prompt with `rejected`; give the prompt as `prompt`",
+        ),
+        ({"prompt": "q", "completion": "a", "label": "yes"}, "line 2, label: expected true or false, got a string"),
+        (
+            {"prompt": "q", "completion": "a"},
+            "line 2, label: is missing (a TRL unpaired record has `prompt`, `completion` and `label`)",
+        ),
+    ],
+)
+def test_each_source_format_names_the_line_and_field_of_a_problem(project, record, problem):
+    assert problems_of(project, jsonl(GOOD, record)) == [problem]
+
+
+def test_an_unpaired_prompt_needs_at_least_two_completions(project):
+    lines = [{"prompt": "q", "completion": "a", "label": True}, {"prompt": "other", "completion": "b", "label": True}]
+    assert problems_of(project, jsonl(GOOD, *lines)) == [
+        "line 2, prompt: this prompt has 1 completion(s) in the file; ranking them takes 2 to 4",
+        "line 3, prompt: this prompt has 1 completion(s) in the file; ranking them takes 2 to 4",
+    ]
