@@ -1,8 +1,9 @@
 """Parse and validate conversation import files. Pure: no Django, no database.
 
-A file is JSONL (one conversation per line) or a JSON array (one per item). Each
-conversation takes one of four shapes (see the README): `messages`, `prompt`, HH-RLHF
-`chosen`/`rejected` transcripts, or `messages` with pre-generated `candidates`.
+A file is JSONL (one conversation per line), a JSON array (one per item) or Parquet (one per
+row). Each record takes one of the shapes of the README, found record by record: RankLab's
+`messages` or `prompt` (with pre-generated `candidates` or not), HH-RLHF transcripts, TRL's
+preference and unpaired forms, and ShareGPT conversations.
 
 The whole file is validated before anything is written; every problem carries where it is
 (`line 7, messages[2].role: …`) so a lead can fix the file in one go. With `skip_invalid`
@@ -214,6 +215,9 @@ def _records(source: BinaryIO, limits: ImportLimits, problems: _Problems) -> Ite
     head = source.read(4096)
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
+    if head.startswith(_PARQUET_MAGIC):
+        yield from _parquet_records(head + source.read(limits.max_file_bytes + 1 - len(head)), limits, problems)
+        return
     if encoding := _wide_encoding(head):
         problems.add("file", f"is encoded as {encoding}; save it as UTF-8 (RankLab reads UTF-8 only)")
         return
@@ -222,6 +226,30 @@ def _records(source: BinaryIO, limits: ImportLimits, problems: _Problems) -> Ite
         yield from _array_records(head + source.read(limits.max_file_bytes + 1 - len(head)), limits, problems)
         return
     yield from _jsonl_records(_lines(head, source), limits, problems)
+
+
+_PARQUET_MAGIC = b"PAR1"
+
+
+def _parquet_records(data: bytes, limits: ImportLimits, problems: _Problems) -> Iterator[tuple[str, Any, str]]:
+    """Each row of a Parquet file as a record; a null column is an absent key (a file has one schema)."""
+    import pyarrow
+    import pyarrow.parquet
+
+    if len(data) > limits.max_file_bytes:
+        problems.add("file", f"is larger than the limit of {limits.max_file_bytes:,} bytes")
+        return
+    try:
+        table = pyarrow.parquet.ParquetFile(pyarrow.BufferReader(data))
+        batches = table.iter_batches(batch_size=1000)
+        number = 0
+        for batch in batches:
+            for row in batch.to_pylist():
+                number += 1
+                record = {key: value for key, value in row.items() if value is not None}
+                yield f"row {number}", record, json.dumps(record, ensure_ascii=False, default=str)
+    except (pyarrow.ArrowException, OSError) as error:
+        problems.add("file", f"is not a readable Parquet file ({error})")
 
 
 def _wide_encoding(head: bytes) -> str | None:

@@ -14,7 +14,9 @@ from labeler.selectors import project_get_for_lead
 
 class ImportForm(forms.Form):
     # An empty file is the parser's to refuse, so that the page and the command say the same.
-    file = forms.FileField(help_text="JSONL (one conversation per line) or a JSON array.", allow_empty_file=True)
+    file = forms.FileField(
+        help_text="JSONL (one conversation per line), a JSON array or a Parquet file.", allow_empty_file=True
+    )
     skip_invalid = forms.BooleanField(
         required=False,
         label="Import the valid records and skip the invalid ones",

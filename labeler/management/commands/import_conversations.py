@@ -10,7 +10,7 @@ from labeler.parsing import ImportOptions
 
 class Command(BaseCommand):
     help = (
-        "Import conversations (JSONL or a JSON array) into a project; all of the file or nothing, "
+        "Import conversations (JSONL, a JSON array or Parquet) into a project; all of the file or nothing, "
         "or with --skip-invalid its valid records and a report of the others."
     )
 
