@@ -213,7 +213,36 @@ def _as_sharegpt(row: dict, shape: dict, *, expansion: str, **_) -> Iterator[dic
         }
 
 
-_SHAPES = {"trl_preference": _as_trl_preference, "trl_unpaired": _as_trl_unpaired, "sharegpt": _as_sharegpt}
+def _as_open_assistant(row: dict, shape: dict, **_) -> Iterator[dict]:
+    """The path from the tree's root to the prompter message, and its replies ranked by the consensus.
+
+    A tree gives one comparison per set of siblings, so one line per comparison: a part of the tree.
+    """
+    if not row["prompt"] or not row["consensus"]:
+        return
+    rank = {candidate: position for position, tier in enumerate(row["consensus"]) for candidate in tier}
+    children = [
+        {
+            "message_id": shape["replies"][candidate["index"]],
+            "role": "assistant",
+            "text": candidate["text"],
+            "rank": rank.get(candidate["id"]),
+            "replies": [],
+        }
+        for candidate in row["candidates"]
+    ]
+    for message, message_id in reversed(list(zip(row["prompt"], shape["path"], strict=True))):
+        role = "prompter" if message["role"] == "user" else "assistant"
+        children = [{"message_id": message_id, "role": role, "text": message["content"], "replies": children}]
+    yield {"message_tree_id": shape["message_tree_id"], "prompt": children[0]}
+
+
+_SHAPES = {
+    "trl_preference": _as_trl_preference,
+    "trl_unpaired": _as_trl_unpaired,
+    "sharegpt": _as_sharegpt,
+    "open_assistant": _as_open_assistant,
+}
 
 CONVERTERS = {
     "native": to_native,

@@ -168,7 +168,10 @@ def parse_conversations(
         except _Invalid as invalid:
             problems.add(unit, invalid.message, invalid.path, original=original)
         else:
-            if record.group is None:
+            if isinstance(record, list):  # an Open-Assistant tree: a comparison per set of siblings
+                for index, comparison in enumerate(record):
+                    accept(comparison, unit, original, notes if index == 0 else [])
+            elif record.group is None:
                 accept(record, unit, original, notes)
             elif record.group in groups:
                 groups[record.group].add(record, unit, original, notes)
@@ -327,13 +330,17 @@ def _array_records(data: bytes, limits: ImportLimits, problems: _Problems) -> It
         yield f"item {index}", item, json.dumps(item, ensure_ascii=False)
 
 
-def _conversation(raw: Any, limits: ImportLimits, options: ImportOptions, notes: list) -> ParsedConversation:
+def _conversation(
+    raw: Any, limits: ImportLimits, options: ImportOptions, notes: list
+) -> ParsedConversation | list[ParsedConversation]:
     if not isinstance(raw, dict):
         raise _Invalid("", f"expected a JSON object, got {_kind(raw)}")
     _check_storable(raw, "")
     metadata = raw.get("metadata", {})
     if not isinstance(metadata, dict):
         raise _Invalid("metadata", f"expected an object, got {_kind(metadata)}")
+    if "message_tree_id" in raw:
+        return _open_assistant_tree(raw, limits, metadata, notes)
     if "conversations" in raw:
         return _sharegpt_conversation(raw, limits, metadata, notes)
     if "completion" in raw or "label" in raw:
@@ -592,6 +599,72 @@ def _sharegpt_reply(raw: dict, key: str, limits: ImportLimits, notes: list, name
         raise _Invalid(key, 'expected a {"from": "gpt", "value": …} turn')
     names.setdefault("assistant", reply["from"])
     return _content(reply.get("value"), f"{key}.value", limits, notes=notes)
+
+
+_OA_ROLES = {"prompter": "user", "assistant": "assistant"}
+
+
+def _open_assistant_tree(raw: dict, limits: ImportLimits, metadata: dict, notes: list) -> list[ParsedConversation]:
+    """An Open-Assistant message tree: the assistant replies to one prompter message are the
+    candidates of one comparison, whose prompt is the path from the root to that message.
+
+    Their `rank`s (0 is best) are kept in the metadata as the imported ranking, marked as such;
+    they are not a trainer's ranking and count in no statistic.
+    """
+    tree_id = raw["message_tree_id"]
+    if not isinstance(tree_id, str) or not tree_id.strip():
+        raise _Invalid("message_tree_id", "must be a non-empty string")
+    comparisons: list[ParsedConversation] = []
+    _open_assistant_node(raw.get("prompt"), "prompt", [], [], tree_id, limits, metadata, notes, comparisons)
+    if not comparisons:
+        raise _Invalid("prompt", "has no prompter message with two or more assistant replies to rank")
+    return comparisons
+
+
+def _open_assistant_node(node, path, turns, ids, tree_id, limits, metadata, notes, comparisons) -> None:
+    if not isinstance(node, dict):
+        raise _Invalid(path, f"expected a message object, got {_kind(node)}")
+    role = _OA_ROLES.get(node.get("role"))
+    if role is None:
+        shown = json.dumps(node.get("role"), ensure_ascii=False) if node.get("role") is not None else "missing"
+        raise _Invalid(f"{path}.role", f"unknown role {shown} (use prompter or assistant)")
+    if turns and turns[-1][0] == role:
+        raise _Invalid(f"{path}.role", f"a {node['role']} message replies to a {node['role']} message")
+    if not isinstance(node.get("message_id"), str):
+        raise _Invalid(f"{path}.message_id", "must be a string")
+    turns = [*turns, (role, _content(node.get("text"), f"{path}.text", limits, notes=notes))]
+    ids = [*ids, node["message_id"]]
+    replies = node.get("replies", [])
+    if not isinstance(replies, list):
+        raise _Invalid(f"{path}.replies", f"expected a list, got {_kind(replies)}")
+    for index, reply in enumerate(replies):
+        _open_assistant_node(
+            reply, f"{path}.replies[{index}]", turns, ids, tree_id, limits, metadata, notes, comparisons
+        )
+    if role != "user" or len(replies) < 2:
+        return
+    if len(replies) > limits.k:
+        raise _Invalid(f"{path}.replies", f"has {len(replies)} replies; this project takes 2 to {limits.k}")
+    ranks = [reply.get("rank") for reply in replies]
+    ranked = all(isinstance(rank, int) and not isinstance(rank, bool) for rank in ranks)
+    shape = {
+        "name": "open_assistant",
+        "message_tree_id": tree_id,
+        "path": ids,
+        "replies": [reply["message_id"] for reply in replies],
+        # Tiers of sample indexes, best first: the ranking the data set came with.
+        "imported_ranking": (
+            [[i for i, rank in enumerate(ranks) if rank == value] for value in sorted(set(ranks))] if ranked else None
+        ),
+    }
+    comparisons.append(
+        ParsedConversation(
+            f"{tree_id}/{ids[-1]}"[:MAX_ID_CHARS],
+            turns,
+            {**metadata, "import_format": shape},
+            [reply["text"] for reply in replies],
+        )
+    )
 
 
 def _hh_conversation(

@@ -9,6 +9,7 @@ from exports.formats import export_lines
 from exports.native import native_rows
 from exports.options import ExportOptions
 from exports.services import comparisons_for_export
+from labeler.conversations import comparison_messages
 from labeler.importing import conversations_import
 from labeler.models import Candidate, Comparison
 from labeler.queue import assignment_lease_next
@@ -159,3 +160,84 @@ def test_a_sharegpt_conversation_ending_with_a_reply_ranks_it_against_a_sampled_
     Comparison.objects.filter(id=comparison.id).update(status=Comparison.Status.READY)
     rank_all_by(project, first_over_second)
     assert exported(project) == as_sorted([{"conversations": record["conversations"]}])
+
+
+def oa(message_id, role, text, replies=(), rank=None):
+    node = {"message_id": message_id, "role": role, "text": text, "replies": list(replies)}
+    if rank is not None:
+        node["rank"] = rank
+    return node
+
+
+TREE = {
+    "message_tree_id": "tree-1",
+    "prompt": oa(
+        "p1",
+        "prompter",
+        "Name a colour. ",
+        [
+            oa(
+                "a1",
+                "assistant",
+                "Blue",
+                [
+                    oa(
+                        "p2",
+                        "prompter",
+                        "Another?",
+                        [oa("b1", "assistant", "Red", rank=1), oa("b2", "assistant", " Green", rank=0)],
+                    )
+                ],
+                rank=0,
+            ),
+            oa("a2", "assistant", "No.", rank=1),
+        ],
+    ),
+}
+
+
+def by_imported_ranking(candidates):
+    tiers = candidates[0].comparison.conversation.metadata["import_format"]["imported_ranking"]
+    return [[candidates[index].id for index in tier] for tier in tiers], False
+
+
+def test_an_open_assistant_tree_gives_a_comparison_per_set_of_siblings_ranked_as_imported(project):
+    ranked_by_label(project, [TREE], by_imported_ranking)
+    comparisons = {c.conversation.external_id: c for c in Comparison.objects.select_related("conversation")}
+    assert set(comparisons) == {"tree-1/p1", "tree-1/p2"}
+    deeper = comparisons["tree-1/p2"]
+    assert [m["content"] for m in comparison_messages(comparison_id=deeper.id)] == [
+        "Name a colour. ",
+        "Blue",
+        "Another?",
+    ]
+    assert deeper.conversation.metadata["import_format"]["imported_ranking"] == [[1], [0]]
+    top = oa(
+        "p1",
+        "prompter",
+        "Name a colour. ",
+        [oa("a1", "assistant", "Blue", rank=0), oa("a2", "assistant", "No.", rank=1)],
+    )
+    below = oa(
+        "p1",
+        "prompter",
+        "Name a colour. ",
+        [
+            oa(
+                "a1",
+                "assistant",
+                "Blue",
+                [
+                    oa(
+                        "p2",
+                        "prompter",
+                        "Another?",
+                        [oa("b1", "assistant", "Red", rank=1), oa("b2", "assistant", " Green", rank=0)],
+                    )
+                ],
+            )
+        ],
+    )
+    assert exported(project) == as_sorted(
+        [{"message_tree_id": "tree-1", "prompt": top}, {"message_tree_id": "tree-1", "prompt": below}]
+    )

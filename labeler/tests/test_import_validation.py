@@ -224,6 +224,22 @@ def test_an_empty_file_is_refused(project, content):
         ),
         ({"prompt": "q", "completion": "a", "label": "yes"}, "line 2, label: expected true or false, got a string"),
         (
+            {"message_tree_id": "t", "prompt": {"message_id": "p", "role": "prompter", "text": "q", "replies": []}},
+            "line 2, prompt: has no prompter message with two or more assistant replies to rank",
+        ),
+        (
+            {
+                "message_tree_id": "t",
+                "prompt": {
+                    "message_id": "p",
+                    "role": "prompter",
+                    "text": "q",
+                    "replies": [{"message_id": "a", "role": "bot", "text": "x"}],
+                },
+            },
+            'line 2, prompt.replies[0].role: unknown role "bot" (use prompter or assistant)',
+        ),
+        (
             {"prompt": "q", "completion": "a"},
             "line 2, label: is missing (a TRL unpaired record has `prompt`, `completion` and `label`)",
         ),
