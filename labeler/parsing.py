@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 ROLES = ("system", "user", "assistant")
+EMPTY_FILE = "holds no conversation"
 MAX_ID_CHARS = 255
 _HH_TURN = re.compile(r"\n\n(Human|Assistant): ")
 # PostgreSQL text and jsonb hold neither U+0000 nor a lone surrogate (which JSON's "\ud800" can give).
@@ -195,9 +196,6 @@ def parse_conversations(
     if not parsed.conversations and not parsed.rejects:
         raise ImportInvalid([ImportProblem("file", EMPTY_FILE)])
     return parsed
-
-
-EMPTY_FILE = "holds no conversation"
 
 
 class _Group:
