@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from exports.options import ExportOptions
 from rankings.agreement import average_ranks, strict_pairs
 
-FORMATS = ("native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree")
+FORMATS = ("native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree", "as_imported")
 # How the export page and the API describe each format (docs/export-formats.md says more).
 FORMAT_LABELS = {
     "native": "native: everything known about each comparison",
@@ -24,6 +24,7 @@ FORMAT_LABELS = {
     "kto": "kto: single answers labelled desirable or not (TRL KTO trainer)",
     "prompt_only": "prompt_only: prompts without answers, for online training",
     "tree": "tree: one message tree per conversation",
+    "as_imported": "as_imported: each row back in the shape it was imported in",
 }
 SCHEMA_VERSION = 2
 
@@ -374,6 +375,117 @@ def to_tree(rows: Iterable[dict]) -> Iterator[dict]:
         yield from tree.lines()
 
 
+def to_as_imported(row: dict, *, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:
+    """Each row in the shape its conversation was imported in, with that shape's keys only.
+
+    HH-RLHF pairs, TRL preference (standard or conversational, with or without `prompt`), TRL
+    unpaired and ShareGPT rows go back to their source's shape; rows imported as `messages` or
+    `prompt`, or whose candidates were sampled for an unanswered prompt, are written as `trl`.
+    """
+    metadata = row["metadata"]
+    if "hh_rlhf" in metadata:
+        for line in to_hh(row, expansion=expansion):
+            yield {"chosen": line["chosen"], "rejected": line["rejected"]}
+        return
+    shape = metadata.get("import_format") or {}
+    writer = _SHAPES.get(shape.get("name"))
+    if writer is None:
+        yield from to_trl(row, expansion=expansion, margin=margin)
+    else:
+        yield from writer(row, shape, expansion=expansion, margin=margin)
+
+
+def _as_trl_preference(row: dict, shape: dict, *, expansion: str, margin: bool) -> Iterator[dict]:
+    texts, prompt = _texts(row), row["prompt"]
+    for winner, loser, distance in row_pairs(row, expansion=expansion):
+        if shape["conversational"]:
+            chosen = [{"role": "assistant", "content": texts[winner]}]
+            rejected = [{"role": "assistant", "content": texts[loser]}]
+            line = (
+                {"prompt": prompt, "chosen": chosen, "rejected": rejected}
+                if shape["explicit_prompt"]
+                else {"chosen": [*prompt, *chosen], "rejected": [*prompt, *rejected]}
+            )
+        else:
+            text = prompt[-1]["content"]
+            line = (
+                {"prompt": text, "chosen": texts[winner], "rejected": texts[loser]}
+                if shape["explicit_prompt"]
+                else {"chosen": text + texts[winner], "rejected": text + texts[loser]}
+            )
+        if margin:
+            line["margin"] = float(distance)
+        yield line
+
+
+def _as_trl_unpaired(row: dict, shape: dict, **_) -> Iterator[dict]:
+    """A line per candidate; `label` is whether it is among the consensus's best (none, if none is acceptable)."""
+    if not row["prompt"] or not row["consensus"]:
+        return
+    best = set() if row["none_acceptable"] else set(row["consensus"][0])
+    prompt = row["prompt"] if shape["conversational"] else row["prompt"][-1]["content"]
+    for candidate in row["candidates"]:
+        text = candidate["text"]
+        completion = [{"role": "assistant", "content": text}] if shape["conversational"] else text
+        yield {"prompt": prompt, "completion": completion, "label": candidate["id"] in best}
+
+
+def _as_sharegpt(row: dict, shape: dict, *, expansion: str, **_) -> Iterator[dict]:
+    """ShareGPT turns with the source's speaker names; pairs as `chosen`/`rejected`, or the one best reply."""
+    speakers = {"system": "system", "user": "human", "assistant": "gpt", **shape["speakers"]}
+
+    def conversation(messages: list[dict]) -> dict:
+        line = {}
+        if shape["system_key"] and messages and messages[0]["role"] == "system":
+            line["system"], messages = messages[0]["content"], messages[1:]
+        line["conversations"] = [{"from": speakers[m["role"]], "value": m["content"]} for m in messages]
+        return line
+
+    if not shape["preference"]:
+        for line in to_sft(row):
+            yield conversation(line["messages"])
+        return
+    texts, base = _texts(row), conversation(row["prompt"])
+    for winner, loser, _distance in row_pairs(row, expansion=expansion):
+        reply = speakers["assistant"]
+        yield {
+            **base,
+            "chosen": {"from": reply, "value": texts[winner]},
+            "rejected": {"from": reply, "value": texts[loser]},
+        }
+
+
+def _as_open_assistant(row: dict, shape: dict, **_) -> Iterator[dict]:
+    """The path from the tree's root to the prompter message, and its replies ranked by the consensus.
+
+    A tree gives one comparison per set of siblings, so one line per comparison: a part of the tree.
+    """
+    if not row["prompt"] or not row["consensus"]:
+        return
+    rank = {candidate: position for position, tier in enumerate(row["consensus"]) for candidate in tier}
+    children = [
+        {
+            "message_id": shape["replies"][candidate["index"]],
+            "role": "assistant",
+            "text": candidate["text"],
+            "rank": rank.get(candidate["id"]),
+            "replies": [],
+        }
+        for candidate in row["candidates"]
+    ]
+    for message, message_id in reversed(list(zip(row["prompt"], shape["path"], strict=True))):
+        role = "prompter" if message["role"] == "user" else "assistant"
+        children = [{"message_id": message_id, "role": role, "text": message["content"], "replies": children}]
+    yield {"message_tree_id": shape["message_tree_id"], "prompt": children[0]}
+
+
+_SHAPES = {
+    "trl_preference": _as_trl_preference,
+    "trl_unpaired": _as_trl_unpaired,
+    "sharegpt": _as_sharegpt,
+    "open_assistant": _as_open_assistant,
+}
+
 CONVERTERS = {
     "native": to_native,
     "trl": to_trl,
@@ -382,6 +494,7 @@ CONVERTERS = {
     "sft": to_sft,
     "kto": to_kto,
     "prompt_only": to_prompt_only,
+    "as_imported": to_as_imported,
 }
 # Formats of whole conversations: they take every row of the export at once.
 GROUPED = {"tree": to_tree}
@@ -399,6 +512,8 @@ def keep_row(row: dict, options: ExportOptions) -> bool:
     if (minimum := options.min_agreement) is not None and (row["agreement"] is None or row["agreement"] < minimum):
         return False
     if options.exclude_skipped and row["skips"]:
+        return False
+    if options.none_acceptable == "leave_out" and row["none_acceptable"]:
         return False
     if flag := options.exclude_flag:
         flagged = sum(1 for ranking in rankings if any(flag in keys for keys in ranking["flags"].values()))
@@ -438,8 +553,16 @@ def export_lines(rows, *, format: str, options: ExportOptions) -> Iterator[dict]
     if format in GROUPED:
         yield from GROUPED[format](_kept(rows, options))
         return
+    marked = options.none_acceptable == "keep_marked" and format in _MARKABLE
     for row in _kept(rows, options):
-        yield from convert(row, format=format, expansion=options.expansion, margin=options.margin)
+        lines = convert(row, format=format, expansion=options.expansion, margin=options.margin)
+        if marked:
+            lines = ({**line, "none_acceptable": row["none_acceptable"]} for line in lines)
+        yield from lines
+
+
+# The formats whose lines carry provenance beside the pair; native rows always hold `none_acceptable`.
+_MARKABLE = ("trl", "hh")
 
 
 def _kept(rows, options: ExportOptions) -> Iterator[dict]:

@@ -15,6 +15,10 @@ from ranklab.errors import RankLabError
 
 EXPANSIONS = ("consensus", "individual", "best_vs_rest")
 FLAG_MODES = {"any": "any trainer set it", "most": "most trainers set it"}
+NONE_ACCEPTABLE = {
+    "leave_out": "leave them out",
+    "keep_marked": "keep them, marked (`none_acceptable` on each trl and hh line)",
+}
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,18 @@ class ExportOptions:
         metadata=_spec(str, offered="any", choices=tuple(FLAG_MODES.items())),
     )
     exclude_skipped: bool = field(default=False, metadata=_spec(bool))
+    # Comparisons where most trainers found no candidate acceptable still rank their candidates;
+    # unset, they become pairs like any other.
+    none_acceptable: str | None = field(
+        default=None,
+        metadata=_spec(
+            str,
+            choices=tuple(NONE_ACCEPTABLE.items()),
+            form_help="Comparisons where most trainers found none of the candidates acceptable.",
+            api_help="leave_out, or keep_marked: a `none_acceptable` key on each trl and hh line",
+            cli_help="leave_out, or keep_marked (a none_acceptable key on each trl and hh line)",
+        ),
+    )
     completed_after: date | None = field(
         default=None,
         metadata=_spec(date, api_help="completed on or after this day (UTC)", cli_help="YYYY-MM-DD, UTC"),

@@ -37,7 +37,8 @@ def _form_field(option: Option) -> forms.Field:
         "help_text": option.form_help,
     }
     if option.choices:
-        return forms.ChoiceField(choices=option.choices, **kwargs)
+        blank = () if kwargs["required"] else (("", "—"),)
+        return forms.ChoiceField(choices=(*blank, *option.choices), **kwargs)
     if option.type in (int, float):
         kwargs.update(min_value=option.minimum, max_value=option.maximum)
     return _FORM_FIELDS[option.type](**kwargs)

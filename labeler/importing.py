@@ -1,16 +1,29 @@
 """Importing conversations into a project: validate the whole file, then write it at once."""
 
 import hashlib
+import json
+import re
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from labeler.models import Candidate, Comparison, Conversation, Message, Project
-from labeler.parsing import ImportInvalid, ImportLimits, ImportProblem, ParsedConversation, parse_conversations
+from labeler.parsing import (
+    ImportInvalid,
+    ImportLimits,
+    ImportOptions,
+    ImportProblem,
+    ParsedConversation,
+    Reject,
+    parse_conversations,
+)
 from labeler.sampling.queueing import enqueue_sampling
 from ranklab.bulk import ids_reserve, rows_insert
 from ranklab.errors import RankLabError
@@ -34,14 +47,25 @@ class ImportResult:
     already_present: int
     ready: int
     pending: int
+    skip_invalid: bool = False
+    notes: list[ImportProblem] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.rejects)
 
     @property
     def summary(self) -> str:
         text = f"{self.created} new conversation(s)"
         if self.created:
             text += f" ({self.ready} ready to rank, {self.pending} to sample)"
-        if self.already_present:
+        if self.already_present or self.skip_invalid:
             text += f"; {self.already_present} already imported, left unchanged"
+        if self.skip_invalid:
+            text += f"; {self.skipped} invalid record(s) skipped"
+        if self.notes:
+            text += f"; {len(self.notes)} empty turn(s) kept as empty messages"
         return text + "."
 
 
@@ -55,13 +79,23 @@ def import_limits(*, project: Project) -> ImportLimits:
 
 
 def conversations_import(
-    *, project: Project, source: BinaryIO, user=None, progress: Progress | None = None
+    *,
+    project: Project,
+    source: BinaryIO,
+    user=None,
+    progress: Progress | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportResult:
-    """Import a JSONL/JSON file into `project`: all of it, or nothing; known ids are left alone."""
+    """Import a JSONL/JSON file into `project`: all of it or nothing, or its valid records with `skip_invalid`.
+
+    Known ids are left alone.
+    """
+    options = options or ImportOptions()
     try:
-        records = parse_conversations(source, limits=import_limits(project=project))
+        parsed = parse_conversations(source, limits=import_limits(project=project), options=options)
     except ImportInvalid as invalid:
         raise ImportFailed(invalid.problems, truncated=invalid.truncated) from invalid
+    records = parsed.conversations
     known = _existing_ids(project=project, ids=[record.external_id for record in records])
     new = [record for record in records if record.external_id not in known]
     with transaction.atomic():
@@ -69,10 +103,48 @@ def conversations_import(
             _write_batch(project=project, records=new[start : start + _BATCH], user=user)
             if progress:
                 progress(min(start + _BATCH, len(new)), len(new))
-        pending = sum(1 for record in new if not record.candidates)
+        pending = sum(1 for record in new if len(record.candidates) < 2)
         if pending:
             enqueue_sampling(project_id=project.id)
-    return ImportResult(created=len(new), already_present=len(known), ready=len(new) - pending, pending=pending)
+    return ImportResult(
+        created=len(new),
+        already_present=len(known),
+        ready=len(new) - pending,
+        pending=pending,
+        skip_invalid=options.skip_invalid,
+        notes=parsed.notes,
+        rejects=parsed.rejects,
+    )
+
+
+def rejects_report(rejects: list[Reject]) -> bytes:
+    """The reject report: JSON Lines of line (or item), field, reason and the original record."""
+    # A lone surrogate in an array item's text is written as its JSON escape, as the file had it.
+    return "".join(json.dumps(reject.as_json(), ensure_ascii=False) + "\n" for reject in rejects).encode(
+        "utf-8", errors="backslashreplace"
+    )
+
+
+_REPORT_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+def rejects_report_save(*, project: Project, rejects: list[Reject]) -> str:
+    """Keep the reject report of a partial import for the lead to download; returns its key."""
+    key = uuid.uuid4().hex
+    default_storage.save(_report_path(project=project, key=key), ContentFile(rejects_report(rejects)))
+    return key
+
+
+def rejects_report_open(*, project: Project, key: str):
+    """The saved report of `project` under `key`, or None."""
+    if not _REPORT_NAME.fullmatch(key):
+        return None
+    path = _report_path(project=project, key=key)
+    return default_storage.open(path, "rb") if default_storage.exists(path) else None
+
+
+def _report_path(*, project: Project, key: str) -> str:
+    return f"imports/{project.id}/rejects-{key}.jsonl"
 
 
 def _existing_ids(*, project: Project, ids: list[str]) -> set[str]:
@@ -100,7 +172,8 @@ def _write_batch(*, project: Project, records: list[ParsedConversation], user) -
             message_id = next(message_ids)
             messages.append((message_id, conversation_id, parent_id, role, content, now))
             parent_id = message_id
-        status = Comparison.Status.READY if record.candidates else Comparison.Status.PENDING
+        # One imported reply (a ShareGPT conversation's last turn) is ranked against sampled ones.
+        status = Comparison.Status.READY if len(record.candidates) >= 2 else Comparison.Status.PENDING
         comparisons.append((comparison_id, project.id, conversation_id, parent_id, status, "", 0, False, now, now))
         candidates.extend(
             (

@@ -13,6 +13,7 @@ urlpatterns = [
         name="project_member_remove",
     ),
     path("p/<slug:slug>/import/", imports.project_import, name="project_import"),
+    path("p/<slug:slug>/import/rejects/<str:key>/", imports.project_import_rejects, name="project_import_rejects"),
     path("p/<slug:slug>/endpoints/", endpoints.endpoint_list, name="endpoint_list"),
     path("p/<slug:slug>/endpoints/new/", endpoints.endpoint_create, name="endpoint_create"),
     path("p/<slug:slug>/endpoints/<int:endpoint_id>/", endpoints.endpoint_edit, name="endpoint_edit"),

@@ -60,6 +60,17 @@ def test_a_lead_starts_and_downloads_an_export(client, ranked, lead, settings, t
     assert len(b"".join(download.streaming_content).splitlines()) == 4
 
 
+def test_the_manifest_records_what_became_of_none_acceptable_comparisons(ranked, lead, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    options = ExportOptions(none_acceptable="keep_marked")
+    export = Export.objects.create(project=ranked, format="hh", options=options.to_json(), created_by=lead)
+    export = export_write(export_id=export.id)
+    export.refresh_from_db()
+    assert export.manifest["options"]["filters"] == {"none_acceptable": "keep_marked"}
+    lines = [json.loads(line) for line in export.file.open("rb").read().splitlines()]
+    assert lines and all(line["none_acceptable"] is False for line in lines)
+
+
 @pytest.mark.parametrize("who", ["trainer", "outsider"])
 def test_only_the_projects_leads_see_exports_and_tokens(client, ranked, lead, request, who, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

@@ -324,3 +324,24 @@ def test_a_tree_line_nests_candidates_under_their_turn_and_the_conversation_unde
     assert (follow_up["text"], follow_up["comparison_id"]) == ("Sure?", 8)
     assert [(reply["text"], reply["rank"]) for reply in follow_up["replies"]] == [("Yes.", 1), ("No.", 0)]
     assert set(sunny) == set(system) == set(follow_up)
+
+
+def test_none_acceptable_comparisons_are_left_out_on_request():
+    rows = [row(), row(comparison_id=8, none_acceptable=True)]
+    kept = export_lines(rows, format="native", options=ExportOptions(none_acceptable="leave_out"))
+    assert [line["comparison_id"] for line in kept] == [7]
+    assert len(list(export_lines(rows, format="trl", options=ExportOptions()))) == 4
+
+
+def test_none_acceptable_comparisons_are_kept_marked_on_request():
+    rows = [row(), row(comparison_id=8, none_acceptable=True)]
+    for format in ("trl", "hh"):
+        lines = list(export_lines(rows, format=format, options=ExportOptions(none_acceptable="keep_marked")))
+        assert [(line["comparison_id"], line["none_acceptable"]) for line in lines] == [
+            (7, False),
+            (7, False),
+            (8, True),
+            (8, True),
+        ], format
+    [dpo, *_] = export_lines(rows, format="openai_dpo", options=ExportOptions(none_acceptable="keep_marked"))
+    assert set(dpo) == {"input", "preferred_output", "non_preferred_output"}

@@ -1,5 +1,8 @@
 """The two ways in: the lead's upload page and `manage.py import_conversations`."""
 
+import json
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -61,3 +64,77 @@ def test_the_command_fails_with_every_problem(project, tmp_path):
 def test_the_demo_prompts_import_cleanly(project):
     call_command("import_conversations", project.slug, "labeler/fixtures/demo_prompts.jsonl")
     assert Comparison.objects.filter(project=project).count() == 30
+
+
+def test_the_page_and_the_command_word_the_empty_file_alike(lead_client, project, tmp_path):
+    response = lead_client.post(reverse("project_import", args=[project.slug]), {"file": upload(b"")})
+    assert response.status_code == 400
+    assert "<strong>file</strong>: holds no conversation" in response.text
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    with pytest.raises(CommandError) as failure:
+        call_command("import_conversations", project.slug, str(path))
+    assert "file: holds no conversation" in str(failure.value)
+
+
+MIXED = b'{"id": "a", "prompt": "x"}\n{"prompt": "y"}\nnot json\n{"id": "c", "prompt": "z"}\n'
+
+
+def test_the_command_skips_invalid_lines_and_writes_the_reject_report(project, tmp_path, capsys):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(MIXED)
+    call_command("import_conversations", project.slug, str(path), "--skip-invalid")
+    out = capsys.readouterr()
+    assert "2 new conversation(s)" in out.out
+    assert "0 already imported, left unchanged; 2 invalid record(s) skipped." in out.out
+    report = [json.loads(line) for line in (tmp_path / "p.jsonl.rejects.jsonl").read_text().splitlines()]
+    assert report == [
+        {"line": 2, "field": "id", "reason": "is missing", "original": '{"prompt": "y"}'},
+        {"line": 3, "field": "", "reason": "invalid JSON: Expecting value (column 1)", "original": "not json"},
+    ]
+    call_command(
+        "import_conversations", project.slug, str(path), "--skip-invalid", "--reject-report", str(tmp_path / "r")
+    )
+    assert "0 new conversation(s); 2 already imported, left unchanged; 2 invalid record(s) skipped." in (
+        capsys.readouterr().out
+    )
+    assert len((tmp_path / "r").read_text().splitlines()) == 2
+
+
+def test_without_the_option_an_invalid_line_still_refuses_the_file(project, tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(MIXED)
+    with pytest.raises(CommandError):
+        call_command("import_conversations", project.slug, str(path))
+    assert rows_written() == 0
+
+
+def test_a_lead_skips_invalid_records_and_downloads_the_report(lead_client, project, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("project_import", args=[project.slug])
+    response = lead_client.post(url, {"file": upload(MIXED), "skip_invalid": "on"})
+    assert response.status_code == 200
+    assert "2 new conversation(s)" in response.text and "2 invalid record(s) skipped" in response.text
+    assert "<strong>line 2, id</strong>: is missing" in response.text
+    [link] = re.findall(r'href="([^"]*/import/rejects/[^"]*)"', response.text)
+    download = lead_client.get(link)
+    assert download.status_code == 200
+    report = [json.loads(line) for line in b"".join(download.streaming_content).splitlines()]
+    assert [(reject["line"], reject["original"]) for reject in report] == [(2, '{"prompt": "y"}'), (3, "not json")]
+    assert Comparison.objects.filter(project=project).count() == 2
+
+
+@pytest.mark.parametrize("who", ["trainer_client", "outsider_client"])
+def test_only_the_projects_leads_may_download_a_reject_report(request, lead_client, project, settings, tmp_path, who):
+    settings.MEDIA_ROOT = tmp_path
+    response = lead_client.post(
+        reverse("project_import", args=[project.slug]), {"file": upload(MIXED), "skip_invalid": "on"}
+    )
+    [link] = re.findall(r'href="([^"]*/import/rejects/[^"]*)"', response.text)
+    lead_client.logout()
+    assert request.getfixturevalue(who).get(link).status_code == 404
+
+
+def test_an_unknown_report_is_not_found(lead_client, project):
+    assert lead_client.get(reverse("project_import_rejects", args=[project.slug, "0" * 32])).status_code == 404
+    assert lead_client.get(reverse("project_import_rejects", args=[project.slug, "not-a-key"])).status_code == 404

@@ -109,9 +109,63 @@ def test_it_refuses_an_hh_record_whose_two_transcripts_disagree(project):
     ]
 
 
-def test_it_refuses_an_hh_transcript_without_a_final_assistant_turn(project):
+def test_it_refuses_an_hh_transcript_without_a_final_assistant_turn_unless_asked(project):
     [problem] = problems_of(project, jsonl({"chosen": "\n\nHuman: Only a question?"}))
-    assert problem == "line 1, chosen: must end with a Human turn followed by an Assistant turn"
+    assert problem == (
+        "line 1, chosen: ends with a Human turn, so there is no reply to rank"
+        " (keep unanswered prompts to sample replies for them)"
+    )
+
+
+def test_it_refuses_an_hh_transcript_that_does_not_start_with_a_turn(project):
+    [problem] = problems_of(project, jsonl({"chosen": "Human: Hi\n\nAssistant: Hello"}))
+    assert problem == 'line 1, chosen: must start with "\\n\\nHuman: "'
+
+
+def test_it_refuses_two_hh_turns_of_one_speaker_in_a_row(project):
+    record = {"chosen": "\n\nHuman: Hi\n\nAssistant: Hello\n\nAssistant: Again"}
+    assert problems_of(project, jsonl(record)) == [
+        "line 1, chosen turn 3: a second Assistant turn in a row; Human and Assistant turns must alternate"
+    ]
+
+
+def test_it_refuses_two_messages_of_one_role_in_a_row(project):
+    record = {"id": "x", "messages": [user("a"), user("b")]}
+    assert problems_of(project, jsonl(record)) == [
+        "line 1, messages[1].role: a second user turn in a row; user and assistant turns must alternate"
+    ]
+
+
+def test_it_refuses_hh_transcripts_that_end_differently(project):
+    record = {"chosen": "\n\nHuman: Q\n\nAssistant: A", "rejected": "\n\nHuman: Q"}
+    assert problems_of(project, jsonl(record)) == [
+        "line 1, rejected: must end as `chosen` does, with an Assistant turn"
+    ]
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff"])
+def test_it_refuses_a_lone_surrogate_with_its_line_and_field(project, escape):
+    line = '{"id": "x", "messages": [{"role": "user", "content": "a' + escape + 'b"}]}'
+    assert problems_of(project, jsonl(GOOD, line)) == [
+        f"line 2, messages[0].content: contains a lone surrogate (U+{escape[-4:].upper()}),"
+        " which is not a character and cannot be stored"
+    ]
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted(project):
+    line = '{"id": "x", "prompt": "\\ud83d\\ude00"}'
+    assert conversations_import(project=project, source=jsonl(line)).created == 1
+
+
+@pytest.mark.parametrize(
+    ("encoding", "named"),
+    [("utf-16", "UTF-16 LE"), ("utf-16-le", "UTF-16 LE"), ("utf-16-be", "UTF-16 BE"), ("utf-32", "UTF-32 LE")],
+)
+def test_it_names_a_utf16_or_utf32_file(project, encoding, named):
+    content = (json.dumps(GOOD) + "\n").encode(encoding)
+    assert problems_of(project, io.BytesIO(content)) == [
+        f"file: is encoded as {named}; save it as UTF-8 (RankLab reads UTF-8 only)"
+    ]
 
 
 def test_it_lists_every_problem_up_to_the_limit(project, settings):
@@ -128,5 +182,76 @@ def test_a_json_array_names_the_item(project):
     assert problems_of(project, source) == ["item 2, messages: expected a list, got a string"]
 
 
-def test_an_empty_file_is_refused(project):
-    assert problems_of(project, io.BytesIO(b"\n\n")) == ["file: holds no conversation"]
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"[]"])
+def test_an_empty_file_is_refused(project, content):
+    assert problems_of(project, io.BytesIO(content)) == ["file: holds no conversation"]
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        (
+            {"conversations": [{"from": "human", "value": "hi"}, {"from": "bot", "value": "x"}]},
+            'line 2, conversations[1].from: unknown speaker "bot" (use human, gpt or system)',
+        ),
+        (
+            {"conversations": [{"from": "human", "value": "a"}, {"from": "human", "value": "b"}]},
+            "line 2, conversations[1].from: a second human turn in a row; human and gpt turns must alternate",
+        ),
+        (
+            {"conversations": [{"from": "human", "value": "a"}], "chosen": {"from": "gpt", "value": "b"}},
+            "line 2, rejected: is missing (a ShareGPT preference record has both `chosen` and `rejected`)",
+        ),
+        (
+            {"prompt": [user("q")], "chosen": [{"role": "assistant", "content": "a"}], "rejected": "b"},
+            "line 2, rejected: expected a list like `chosen`, got a string",
+        ),
+        (
+            {
+                "chosen": [
+                    user("q"),
+                    {"role": "assistant", "content": "a"},
+                    user("more"),
+                    {"role": "assistant", "content": "b"},
+                ],
+                "rejected": [user("q"), {"role": "assistant", "content": "c"}],
+            },
+            "line 2, chosen: must hold exactly one assistant turn after the prompt",
+        ),
+        (
+            {"chosen": "Blue.", "rejected": "Green."},
+            "line 2, chosen: shares no prompt with `rejected`; give the prompt as `prompt`",
+        ),
+        ({"prompt": "q", "completion": "a", "label": "yes"}, "line 2, label: expected true or false, got a string"),
+        (
+            {"message_tree_id": "t", "prompt": {"message_id": "p", "role": "prompter", "text": "q", "replies": []}},
+            "line 2, prompt: has no prompter message with two or more assistant replies to rank",
+        ),
+        (
+            {
+                "message_tree_id": "t",
+                "prompt": {
+                    "message_id": "p",
+                    "role": "prompter",
+                    "text": "q",
+                    "replies": [{"message_id": "a", "role": "bot", "text": "x"}],
+                },
+            },
+            'line 2, prompt.replies[0].role: unknown role "bot" (use prompter or assistant)',
+        ),
+        (
+            {"prompt": "q", "completion": "a"},
+            "line 2, label: is missing (a TRL unpaired record has `prompt`, `completion` and `label`)",
+        ),
+    ],
+)
+def test_each_source_format_names_the_line_and_field_of_a_problem(project, record, problem):
+    assert problems_of(project, jsonl(GOOD, record)) == [problem]
+
+
+def test_an_unpaired_prompt_needs_at_least_two_completions(project):
+    lines = [{"prompt": "q", "completion": "a", "label": True}, {"prompt": "other", "completion": "b", "label": True}]
+    assert problems_of(project, jsonl(GOOD, *lines)) == [
+        "line 2, prompt: this prompt has 1 completion(s) in the file; ranking them takes 2 to 4",
+        "line 3, prompt: this prompt has 1 completion(s) in the file; ranking them takes 2 to 4",
+    ]

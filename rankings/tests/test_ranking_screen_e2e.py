@@ -238,3 +238,21 @@ def test_model_output_is_inert_text(ranking_page, live_server, project, artifact
     assert page.url.endswith(f"/p/{project.slug}/rank/")
     assert "<b>raw html</b>" in page.locator("#cards").inner_text()
     assert "<script>" in page.locator(".conversation").inner_text()
+
+
+def test_an_unbroken_line_wraps_and_long_turns_collapse(ranking_page, live_server, project):
+    unbroken = "x" * 200_000
+    long_prompt = "\n\n".join(f"Prompt paragraph {n}." for n in range(60))
+    comparison_with(project, [unbroken, "Short.", "Short too.", "Also short."], prompt=long_prompt)
+    page = ranking_page
+    page.goto(f"{live_server.url}/p/{project.slug}/rank/")
+    page.wait_for_selector("#cards .cand")
+    card = page.locator("#cards .cand", has_text="xxxx")
+    text = card.locator(".cand-text")
+    assert text.evaluate("text => text.scrollWidth <= text.clientWidth + 1")
+    assert text.bounding_box()["height"] < 400
+    assert card.locator(".expand").is_visible()
+    turn = page.locator(".conversation .turn", has_text="Prompt paragraph 0")
+    assert turn.locator(".turn-text").bounding_box()["height"] < 400
+    turn.locator(".expand").click()
+    assert turn.locator(".turn-text").evaluate("text => text.scrollHeight <= text.clientHeight + 1")

@@ -112,6 +112,19 @@
       const text = card.querySelector(".cand-text");
       if (text.scrollHeight > text.clientHeight + 4) card.querySelector(".expand").hidden = false;
     });
+    form.querySelectorAll(".turn").forEach((turn) => {
+      const text = turn.querySelector(".turn-text");
+      if (text.scrollHeight > text.clientHeight + 4) turn.querySelector(".expand").hidden = false;
+      else text.classList.remove("collapsed");
+    });
+    // The chat page shows its conversation outside the form.
+    const conversation = form.querySelector(".conversation");
+    if (conversation) conversation.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-action=expand-turn]");
+      if (!button) return;
+      const collapsed = button.closest(".turn").querySelector(".turn-text").classList.toggle("collapsed");
+      button.textContent = collapsed ? "Show all" : "Show less";
+    });
 
     window.Sortable.create(list, {
       animation: 120,
