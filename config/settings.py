@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ranklab.context_processors.background_status",
             ],
         },
     },
@@ -152,6 +153,11 @@ if CELERY_BROKER_URL == "filesystem://":
     }
     for _folder in ("out", "processed", "control"):
         (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
+# A worker that loses the broker keeps reconnecting instead of giving up after 100 tries, and
+# one started while the broker is away waits for it; the Procfile and docker-compose.yml
+# restart a worker that exits all the same.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -164,14 +170,22 @@ CELERY_BEAT_SCHEDULE = {}
 # The cache holds cross-process state (each endpoint's concurrency slots), so without Redis
 # it lives in the database, shared by the web process and the worker.
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is away fails a cache call in a second instead of holding the request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ranklab_cache"}}
 )
 # With Redis, every trainer request reads its session from memory; the database copy stays
-# the durable one, so restarting Redis logs nobody out.
+# the durable one, so restarting Redis logs nobody out, and while it is away requests go on
+# with the database alone (ranklab/sessions.py).
 if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "ranklab.sessions"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
