@@ -222,7 +222,9 @@ RANKLAB_SAMPLING_RETRY_BACKOFF_SECONDS = env.float("RANKLAB_SAMPLING_RETRY_BACKO
 RANKLAB_SAMPLING_RETRY_BACKOFF_MAX_SECONDS = env.float("RANKLAB_SAMPLING_RETRY_BACKOFF_MAX_SECONDS", default=300.0)
 RANKLAB_SAMPLING_DUPLICATE_RETRIES = env.int("RANKLAB_SAMPLING_DUPLICATE_RETRIES", default=2)
 RANKLAB_SAMPLING_SLOT_WAIT_SECONDS = env.float("RANKLAB_SAMPLING_SLOT_WAIT_SECONDS", default=120.0)
-RANKLAB_SAMPLING_STALE_AFTER_SECONDS = env.int("RANKLAB_SAMPLING_STALE_AFTER_SECONDS", default=600)
+# A run in flight renews its stamp every heartbeat; one silent for the stale time lost its worker.
+RANKLAB_SAMPLING_HEARTBEAT_SECONDS = env.float("RANKLAB_SAMPLING_HEARTBEAT_SECONDS", default=10.0)
+RANKLAB_SAMPLING_STALE_AFTER_SECONDS = env.int("RANKLAB_SAMPLING_STALE_AFTER_SECONDS", default=60)
 RANKLAB_SAMPLING_REQUEUE_AFTER_SECONDS = env.int("RANKLAB_SAMPLING_REQUEUE_AFTER_SECONDS", default=3600)
 RANKLAB_SAMPLING_SWEEP_BATCH = env.int("RANKLAB_SAMPLING_SWEEP_BATCH", default=1000)
 CELERY_BEAT_SCHEDULE["sampling-sweep"] = {
@@ -237,6 +239,18 @@ CELERY_BEAT_SCHEDULE["stats-refresh"] = {
     "task": "rankings.tasks.stats_refresh_stale",
     "schedule": env.float("RANKLAB_STATS_REFRESH_EVERY_SECONDS", default=300.0),
 }
+
+# Export jobs (exports/sweep.py): a running job silent this long lost its worker; a queued one
+# not handed out this long lost its message.
+RANKLAB_EXPORT_STALE_AFTER_SECONDS = env.int("RANKLAB_EXPORT_STALE_AFTER_SECONDS", default=120)
+RANKLAB_EXPORT_REQUEUE_AFTER_SECONDS = env.int("RANKLAB_EXPORT_REQUEUE_AFTER_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["export-sweep"] = {
+    "task": "exports.tasks.export_sweep",
+    "schedule": env.float("RANKLAB_EXPORT_SWEEP_EVERY_SECONDS", default=60.0),
+}
+
+# /metrics (config/operations.py) asks for this bearer token when it is set.
+RANKLAB_METRICS_TOKEN = env.str("RANKLAB_METRICS_TOKEN", default="")
 
 LOGGING = {
     "version": 1,
