@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from ranklab import untrusted_json
+
 ROLES = ("system", "user", "assistant")
 MAX_ID_CHARS = 255
 _HH_TURN = re.compile(r"\n\n(Human|Assistant): ")
@@ -148,7 +150,7 @@ def _jsonl_records(lines: Iterator[bytes], limits: ImportLimits, problems: _Prob
         if not text.strip():
             continue
         try:
-            value = json.loads(text)
+            value = untrusted_json.loads(text)
         except json.JSONDecodeError as error:
             problems.add(where, f"invalid JSON: {error.msg} (column {error.colno})")
             continue
@@ -166,7 +168,7 @@ def _array_records(data: bytes, limits: ImportLimits, problems: _Problems) -> It
         problems.add(f"line {line}", f"is not valid UTF-8 (byte 0x{data[error.start]:02x})")
         return
     try:
-        items = json.loads(text)
+        items = untrusted_json.loads(text)
     except json.JSONDecodeError as error:
         problems.add(f"line {error.lineno}", f"invalid JSON: {error.msg} (column {error.colno})")
         return
