@@ -251,6 +251,10 @@ RANKLAB_IMPORT_MAX_ERRORS = env.int("RANKLAB_IMPORT_MAX_ERRORS", default=50)
 RANKLAB_MODEL_HOST = env.str("RANKLAB_MODEL_HOST", default="127.0.0.1")
 RANKLAB_MODEL_PORT = env.int("RANKLAB_MODEL_PORT", default=8001)
 
+# Requests made on a lead's behalf (model endpoints, webhooks) go to public addresses only,
+# besides these hosts, addresses or networks, each with an optional port (ranklab/outbound.py).
+RANKLAB_OUTBOUND_ALLOW = env.list("RANKLAB_OUTBOUND_ALLOW", default=[f"{RANKLAB_MODEL_HOST}:{RANKLAB_MODEL_PORT}"])
+
 # Sampling (labeler/sampling/): retries of transient failures, duplicate re-samples, how
 # long to wait for an endpoint's concurrency slot, and when the sweep hands work out again.
 RANKLAB_SAMPLING_MAX_RETRIES = env.int("RANKLAB_SAMPLING_MAX_RETRIES", default=6)
