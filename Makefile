@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-deps
 TEST_STAMP := $(VENV)/.test-deps
 
-.PHONY: run test lint format system-test-deps clean
+.PHONY: run test load lint format system-test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: $(RUN_STAMP)
 ## test: set up and run the whole suite against PostgreSQL, Redis, llama.cpp and headless Chromium
 test: lint system-test-deps
 	$(BIN)/pytest
+
+## load: 100 trainers ranking for five minutes through gunicorn; prints one JSON line (bench/load.py)
+load: $(TEST_STAMP)
+	$(BIN)/python bench/load.py
 
 # Debian's Chromium drives the browser tests; docker-compose checks docker-compose.yml
 # where the docker CLI has no compose plugin.

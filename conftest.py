@@ -9,6 +9,7 @@ pytest_plugins = [
     "labeler.tests.fixtures",
     "labeler.tests.model_server",
     "labeler.tests.celery_worker",
+    "labeler.tests.redis_server",
     "labeler.tests.browser",
     "rankings.tests.chat_browser",
 ]

@@ -21,6 +21,8 @@ def django_on_fresh_database(database_url: str, *, redis_url: str = "", **enviro
     `environment` holds further settings variables, e.g. a broker for the bench alone.
     """
     recreate_database(database_url)
+    # Benchmarks talk only to servers they start on this machine, on ports of their own.
+    os.environ.setdefault("RANKLAB_OUTBOUND_ALLOW", "127.0.0.1")
     os.environ.update(
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="config.settings",

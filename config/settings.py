@@ -1,6 +1,7 @@
 """RankLab settings: one file, everything that differs between machines comes from the
 environment (12-factor). `DJANGO_ENV=production` switches on the deploy checks."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "axes",
     "labeler",
     "rankings",
     "exports",
@@ -69,7 +71,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts only from this site's static files, never
+# inline; inline style attributes stay allowed (they run no code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 if PRODUCTION:
     # runserver serves static files in development; gunicorn needs WhiteNoise.
@@ -88,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ranklab.context_processors.background_status",
             ],
         },
     },
@@ -112,6 +134,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes), for the login page and /admin/login/ alike: after
+# AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
+# out for AXES_COOLOFF_MINUTES (the right password included); a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a proxy (SECURE_PROXY_SSL_HEADER), how many proxies add to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -152,6 +189,11 @@ if CELERY_BROKER_URL == "filesystem://":
     }
     for _folder in ("out", "processed", "control"):
         (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
+# A worker that loses the broker keeps reconnecting instead of giving up after 100 tries, and
+# one started while the broker is away waits for it; the Procfile and docker-compose.yml
+# restart a worker that exits all the same.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -164,14 +206,22 @@ CELERY_BEAT_SCHEDULE = {}
 # The cache holds cross-process state (each endpoint's concurrency slots), so without Redis
 # it lives in the database, shared by the web process and the worker.
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is away fails a cache call in a second instead of holding the request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ranklab_cache"}}
 )
 # With Redis, every trainer request reads its session from memory; the database copy stays
-# the durable one, so restarting Redis logs nobody out.
+# the durable one, so restarting Redis logs nobody out, and while it is away requests go on
+# with the database alone (ranklab/sessions.py).
 if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "ranklab.sessions"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -201,6 +251,10 @@ RANKLAB_IMPORT_MAX_ERRORS = env.int("RANKLAB_IMPORT_MAX_ERRORS", default=50)
 RANKLAB_MODEL_HOST = env.str("RANKLAB_MODEL_HOST", default="127.0.0.1")
 RANKLAB_MODEL_PORT = env.int("RANKLAB_MODEL_PORT", default=8001)
 
+# Requests made on a lead's behalf (model endpoints, webhooks) go to public addresses only,
+# besides these hosts, addresses or networks, each with an optional port (ranklab/outbound.py).
+RANKLAB_OUTBOUND_ALLOW = env.list("RANKLAB_OUTBOUND_ALLOW", default=[f"{RANKLAB_MODEL_HOST}:{RANKLAB_MODEL_PORT}"])
+
 # Sampling (labeler/sampling/): retries of transient failures, duplicate re-samples, how
 # long to wait for an endpoint's concurrency slot, and when the sweep hands work out again.
 RANKLAB_SAMPLING_MAX_RETRIES = env.int("RANKLAB_SAMPLING_MAX_RETRIES", default=6)
@@ -208,7 +262,9 @@ RANKLAB_SAMPLING_RETRY_BACKOFF_SECONDS = env.float("RANKLAB_SAMPLING_RETRY_BACKO
 RANKLAB_SAMPLING_RETRY_BACKOFF_MAX_SECONDS = env.float("RANKLAB_SAMPLING_RETRY_BACKOFF_MAX_SECONDS", default=300.0)
 RANKLAB_SAMPLING_DUPLICATE_RETRIES = env.int("RANKLAB_SAMPLING_DUPLICATE_RETRIES", default=2)
 RANKLAB_SAMPLING_SLOT_WAIT_SECONDS = env.float("RANKLAB_SAMPLING_SLOT_WAIT_SECONDS", default=120.0)
-RANKLAB_SAMPLING_STALE_AFTER_SECONDS = env.int("RANKLAB_SAMPLING_STALE_AFTER_SECONDS", default=600)
+# A run in flight renews its stamp every heartbeat; one silent for the stale time lost its worker.
+RANKLAB_SAMPLING_HEARTBEAT_SECONDS = env.float("RANKLAB_SAMPLING_HEARTBEAT_SECONDS", default=10.0)
+RANKLAB_SAMPLING_STALE_AFTER_SECONDS = env.int("RANKLAB_SAMPLING_STALE_AFTER_SECONDS", default=60)
 RANKLAB_SAMPLING_REQUEUE_AFTER_SECONDS = env.int("RANKLAB_SAMPLING_REQUEUE_AFTER_SECONDS", default=3600)
 RANKLAB_SAMPLING_SWEEP_BATCH = env.int("RANKLAB_SAMPLING_SWEEP_BATCH", default=1000)
 CELERY_BEAT_SCHEDULE["sampling-sweep"] = {
@@ -224,12 +280,29 @@ CELERY_BEAT_SCHEDULE["stats-refresh"] = {
     "schedule": env.float("RANKLAB_STATS_REFRESH_EVERY_SECONDS", default=300.0),
 }
 
+# Export jobs (exports/sweep.py): a running job silent this long lost its worker; a queued one
+# not handed out this long lost its message.
+RANKLAB_EXPORT_STALE_AFTER_SECONDS = env.int("RANKLAB_EXPORT_STALE_AFTER_SECONDS", default=120)
+RANKLAB_EXPORT_REQUEUE_AFTER_SECONDS = env.int("RANKLAB_EXPORT_REQUEUE_AFTER_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["export-sweep"] = {
+    "task": "exports.tasks.export_sweep",
+    "schedule": env.float("RANKLAB_EXPORT_SWEEP_EVERY_SECONDS", default=60.0),
+}
+
+# /metrics (config/operations.py) asks for this bearer token when it is set.
+RANKLAB_METRICS_TOKEN = env.str("RANKLAB_METRICS_TOKEN", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx2": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
+        # django-axes logs every login at INFO; failures and lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 if PRODUCTION:

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -51,6 +51,23 @@ class HasToken(BasePermission):
         return True
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+_UNAUTHORIZED = {401: _error("No token, or one that is unknown or revoked.")}
+_ERRORS = {**_UNAUTHORIZED, 404: _error("No such project for this token.")}
+
+
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any /api/ path no view answers: a JSON 404, as the API's own errors are."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
 class PipelineView(APIView):
     authentication_classes = [TokenAuthentication]
     permission_classes = [HasToken]
@@ -71,13 +88,13 @@ class ProjectSerializer(serializers.Serializer):
 
 
 class ProjectsApi(PipelineView):
-    @extend_schema(responses=ProjectSerializer(many=True), summary="The token's project")
+    @extend_schema(responses={200: ProjectSerializer(many=True), **_UNAUTHORIZED}, summary="The token's project")
     def get(self, request):
         return Response(ProjectSerializer([request.auth.project], many=True).data)
 
 
 class StatusApi(PipelineView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Comparisons of the project by status")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **_ERRORS}, summary="Comparisons of the project by status")
     def get(self, request, slug: str):
         return Response(project_status_counts(project=self.project(request, slug)))
 
@@ -99,7 +116,7 @@ class ExportSerializer(serializers.ModelSerializer):
 
 
 class ExportsApi(PipelineView):
-    @extend_schema(responses=ExportSerializer(many=True), summary="Export manifests, newest first")
+    @extend_schema(responses={200: ExportSerializer(many=True), **_ERRORS}, summary="Export manifests, newest first")
     def get(self, request, slug: str):
         exports = Export.objects.filter(project=self.project(request, slug))[:100]
         return Response(ExportSerializer(exports, many=True).data)
@@ -139,7 +156,17 @@ class PullParams(serializers.Serializer):
         error_messages={"invalid_choice": f"Unknown format {{input}}; choose one of {', '.join(FORMATS)}."},
         help_text="; ".join(FORMAT_LABELS.values()),
     )
-    after = serializers.CharField(required=False, allow_blank=True, help_text="cursor from X-Next-Cursor")
+    after = serializers.RegexField(
+        Cursor.PATTERN,
+        max_length=Cursor.MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="cursor from X-Next-Cursor",
+        error_messages={
+            "invalid": "The cursor is not one this API handed out.",
+            "max_length": "The cursor is not one this API handed out.",
+        },
+    )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=MAX_LIMIT)
 
     def get_fields(self):
@@ -174,11 +201,17 @@ class ComparisonsApi(PipelineView):
                 description="the `after` of the next pull",
             ),
         ],
-        responses={(200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR)},
+        responses={
+            (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR),
+            400: _error("A query parameter is invalid, or the cursor is not one this API handed out."),
+            **_ERRORS,
+        },
     )
     def get(self, request, slug: str):
         project = self.project(request, slug)
-        params = PullParams(data=request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty value of a form-like input as "left
+        # out" (the default), while the schema, and so a client, says it is invalid.
+        params = PullParams(data=request.query_params.dict())
         if not params.is_valid():
             raise ValidationError({"detail": _message(params.errors)})
         try:

@@ -30,6 +30,12 @@ class Export(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker claimed it.")
+    touched_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was last handed to the queue (queued) or last made progress (running).",
+    )
 
     class Meta:
         ordering = ["-created_at"]

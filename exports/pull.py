@@ -23,11 +23,17 @@ from labeler.models import Comparison, Project
 from ranklab.database import visible_horizon
 from ranklab.errors import RankLabError
 
+_MAX_KEY = 2**63 - 1
+
 
 @dataclass(frozen=True)
 class Cursor:
     xid: int
     id: int
+
+    # URL-safe base64 of "v1:<xid>:<id>", two 19-digit numbers at most.
+    PATTERN = r"^[A-Za-z0-9_-]*$"
+    MAX_LENGTH = 64
 
     def encode(self) -> str:
         return base64.urlsafe_b64encode(f"v1:{self.xid}:{self.id}".encode()).decode().rstrip("=")
@@ -38,9 +44,10 @@ class Cursor:
             return cls(0, 0)
         try:
             version, xid, comparison_id = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().split(":")
-            if version != "v1":
+            cursor = cls(int(xid), int(comparison_id))
+            if version != "v1" or not (0 <= cursor.xid <= _MAX_KEY and 0 <= cursor.id <= _MAX_KEY):
                 raise ValueError(version)
-            return cls(int(xid), int(comparison_id))
+            return cursor
         except (ValueError, UnicodeDecodeError, binascii.Error) as error:
             raise RankLabError("The cursor is not one this API handed out.") from error
 

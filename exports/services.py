@@ -1,4 +1,10 @@
-"""Export jobs: a dataset file written once, in the background, through Django's storage."""
+"""Export jobs: a dataset file written once, in the background, through Django's storage.
+
+A worker claims a queued job (`attempt` + 1) and renews `touched_at` as it makes progress;
+`exports.sweep` hands a job whose worker went silent to the queue again. Every write of a
+run is conditional on its own attempt, so a run that was given up on and comes back to
+life changes nothing: its file is removed and the newer run's stands.
+"""
 
 import hashlib
 import tempfile
@@ -8,6 +14,7 @@ import orjson
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from exports.formats import FORMATS, SCHEMA_VERSION, export_lines
@@ -65,24 +72,41 @@ def export_create(*, project: Project, user, format: str, options: ExportOptions
     return export
 
 
+class Superseded(Exception):
+    """The sweep handed this run's job to another run: this one stops."""
+
+
 def export_write(*, export_id: int) -> Export:
     """Write the export's file and manifest; a second run of a claimed export does nothing."""
-    claimed = Export.objects.filter(id=export_id, status=Export.Status.QUEUED).update(status=Export.Status.RUNNING)
+    claimed = Export.objects.filter(id=export_id, status=Export.Status.QUEUED).update(
+        status=Export.Status.RUNNING, attempt=F("attempt") + 1, touched_at=timezone.now()
+    )
     export = Export.objects.select_related("project", "created_by").get(id=export_id)
     if not claimed:
         return export
     try:
         _write(export)
+    except Superseded:
+        return export
     except Exception as error:
-        Export.objects.filter(id=export.id).update(status=Export.Status.FAILED, error=str(error)[:2000])
+        _this_run(export).update(status=Export.Status.FAILED, error=str(error)[:2000])
         raise
     return export
+
+
+def _this_run(export: Export):
+    return Export.objects.filter(id=export.id, status=Export.Status.RUNNING, attempt=export.attempt)
+
+
+def _touch(export: Export, **fields) -> None:
+    if not _this_run(export).update(touched_at=timezone.now(), **fields):
+        raise Superseded(f"export {export.id} attempt {export.attempt}")
 
 
 def _write(export: Export) -> None:
     project = export.project
     comparisons = comparisons_for_export(project=project)
-    Export.objects.filter(id=export.id).update(total=comparisons.count())
+    _touch(export, total=comparisons.count())
     digest, rows, done = hashlib.sha256(), 0, 0
 
     def progress(source):
@@ -90,7 +114,7 @@ def _write(export: Export) -> None:
         for row in source:
             done += 1
             if done % _PROGRESS_EVERY == 0:
-                Export.objects.filter(id=export.id).update(progress=done)
+                _touch(export, progress=done)
             yield row
 
     with tempfile.TemporaryFile() as scratch:
@@ -104,6 +128,7 @@ def _write(export: Export) -> None:
             digest.update(chunk)
             rows += chunk.count(b"\n")
         scratch.seek(0)
+        _touch(export, progress=done)
         name = default_storage.save(f"exports/{project.slug}/{export.id}-{export.format}.jsonl", File(scratch))
     manifest = {
         "export_id": export.id,
@@ -123,7 +148,7 @@ def _write(export: Export) -> None:
 
 
 def _finish(export: Export, *, done: int, rows: int, digest: str, name: str, manifest: dict) -> None:
-    Export.objects.filter(id=export.id).update(
+    finished = _this_run(export).update(
         status=Export.Status.DONE,
         progress=done,
         row_count=rows,
@@ -131,5 +156,9 @@ def _finish(export: Export, *, done: int, rows: int, digest: str, name: str, man
         file=name,
         manifest=manifest,
         finished_at=timezone.now(),
+        touched_at=timezone.now(),
     )
+    if not finished:
+        transaction.on_commit(lambda: default_storage.delete(name))
+        return
     webhooks_notify(project_id=export.project_id, event="export.finished", payload=manifest)

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from exports.services import export_write
+from exports.sweep import exports_sweep
 from exports.webhooks import DeliveryFailed, delivery_give_up, delivery_send
 
 WEBHOOK_MAX_RETRIES = 8
@@ -9,6 +10,12 @@ WEBHOOK_MAX_RETRIES = 8
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def export_run(export_id: int) -> None:
     export_write(export_id=export_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def export_sweep() -> int:
+    """Beat: hand export jobs a dead worker or a lost message left behind to the queue again."""
+    return len(exports_sweep())
 
 
 @shared_task(

@@ -7,6 +7,7 @@ Messages are signed in the Standard Webhooks format (`webhook-id`, `webhook-time
 
 import base64
 import json
+import logging
 import secrets
 import urllib.error
 import urllib.request
@@ -20,6 +21,9 @@ from exports.models import Webhook, WebhookDelivery
 from labeler.models import Comparison, Project
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
+from ranklab.outbound import OutboundRefused, outbound_url_check
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 
@@ -28,9 +32,20 @@ class DeliveryFailed(Exception):
     """The receiver did not accept the message; the task retries."""
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not an instruction: following it could lead past the outbound policy."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def webhook_create(*, project: Project, url: str, events: list[str]) -> Webhook:
     if not url.startswith(("http://", "https://")):
         raise RankLabError("A webhook URL must start with http:// or https://.")
+    outbound_url_check(url, what="The webhook URL")
     unknown = set(events) - set(Webhook.Event.values)
     if unknown or not events:
         raise RankLabError("Choose at least one event.")
@@ -60,9 +75,17 @@ def on_comparison_completed(*, comparison: Comparison, **_) -> None:
 
 
 def delivery_send(*, delivery_id: int) -> bool:
-    """Send one delivery once; True when the receiver accepted it (2xx)."""
+    """Send one delivery once; True when nothing is left to send: the receiver accepted it
+    (2xx), or the outbound policy refuses its URL (the delivery is marked failed)."""
     delivery = WebhookDelivery.objects.select_related("webhook").get(id=delivery_id)
     if delivery.status == WebhookDelivery.Status.DELIVERED:
+        return True
+    try:
+        outbound_url_check(delivery.webhook.url, what="The webhook URL")
+    except OutboundRefused as refused:
+        WebhookDelivery.objects.filter(id=delivery.id).update(
+            status=WebhookDelivery.Status.FAILED, last_error=str(refused)[:2000]
+        )
         return True
     body = json.dumps(delivery.payload, separators=(",", ":"))
     sent_at = datetime.now(tz=UTC)
@@ -81,12 +104,15 @@ def delivery_send(*, delivery_id: int) -> bool:
     )
     code, error = None, ""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http/https only)
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             code = response.status
     except urllib.error.HTTPError as failure:
         code, error = failure.code, f"HTTP {failure.code}"
     except (urllib.error.URLError, TimeoutError, OSError) as failure:
-        error = str(getattr(failure, "reason", failure))
+        # One message for every way of not getting an answer: the details would tell a lead
+        # which ports of a host are open.
+        logger.info("Webhook delivery %s: %s", delivery.id, getattr(failure, "reason", failure))
+        error = "No HTTP answer (no connection, or none within the time limit)."
     accepted = code is not None and 200 <= code < 300
     WebhookDelivery.objects.filter(id=delivery.id).update(
         attempts=delivery.attempts + 1,

@@ -6,6 +6,7 @@ turned into a `SamplingError` (give up, with a reason a lead can read) or a
 """
 
 import functools
+import logging
 import os
 import re
 import time
@@ -16,6 +17,9 @@ import openai
 
 from labeler.models import ModelEndpoint
 from ranklab.errors import RankLabError
+from ranklab.outbound import OutboundRefused, outbound_url_check
+
+logger = logging.getLogger(__name__)
 
 # Only variables named like API keys may be read, so that a lead cannot point an endpoint
 # at their own server with `api_key_env = SECRET_KEY` and receive the app's secrets.
@@ -65,6 +69,10 @@ def endpoint_api_key(endpoint: ModelEndpoint) -> str:
 
 def endpoint_client(endpoint: ModelEndpoint, *, timeout: float | None = None) -> openai.OpenAI:
     """An SDK client for the endpoint, shared by the threads of this process; do not close it."""
+    try:
+        outbound_url_check(endpoint.base_url, what=f"The base URL of {endpoint.name}")
+    except OutboundRefused as refused:
+        raise SamplingError(str(refused)) from refused
     return _client(endpoint.base_url, endpoint_api_key(endpoint), timeout or endpoint.timeout_seconds)
 
 
@@ -105,7 +113,8 @@ def chat_complete(
     except openai.APIError as error:
         raise _classify(error, endpoint) from error
     except ValueError as error:  # a body that is not JSON, e.g. cut off half-way
-        raise SamplingError(f"{endpoint.name} sent a malformed response: {error}") from error
+        logger.info("%s sent a malformed response: %s", endpoint.name, error)
+        raise SamplingError(f"{endpoint.name} sent a malformed response.") from error
     latency_ms = round((time.monotonic() - started) * 1000)
     return _completion(response, endpoint=endpoint, latency_ms=latency_ms)
 
@@ -139,8 +148,10 @@ def _classify(error: openai.APIError, endpoint: ModelEndpoint) -> SamplingError:
     if isinstance(error, openai.APITimeoutError):
         return TransientSamplingError(f"{name} did not answer within {endpoint.timeout_seconds:g} s.")
     if isinstance(error, openai.APIConnectionError):
-        cause = error.__cause__ or error
-        return TransientSamplingError(f"Could not connect to {name} at {endpoint.base_url}: {cause}")
+        # The cause goes to the log only: its text (refused, reset, not HTTP) would tell a
+        # lead which ports of a host are open.
+        logger.info("Could not connect to %s at %s: %s", name, endpoint.base_url, error.__cause__ or error)
+        return TransientSamplingError(f"Could not connect to {name} at {endpoint.base_url}.")
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
         body = error.body if isinstance(error.body, dict) else {}
@@ -148,7 +159,8 @@ def _classify(error: openai.APIError, endpoint: ModelEndpoint) -> SamplingError:
         if status in _TRANSIENT_STATUSES or status >= 500:
             return TransientSamplingError(detail, retry_after=retry_after_seconds(error.response.headers))
         return SamplingError(detail)
-    return SamplingError(f"{name} sent a malformed response: {error}")
+    logger.info("%s sent a malformed response: %s", name, error)
+    return SamplingError(f"{name} sent a malformed response.")
 
 
 def retry_after_seconds(headers) -> float | None:

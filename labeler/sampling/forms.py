@@ -3,6 +3,7 @@ from django.core.validators import URLValidator
 
 from labeler.models import ModelEndpoint, Project
 from labeler.sampling.client import API_KEY_ENV_PATTERN
+from ranklab.outbound import OutboundRefused, outbound_url_check
 
 _MAX_STOP_SEQUENCES = 4
 
@@ -69,6 +70,14 @@ class EndpointForm(forms.ModelForm):
                 "Write the variable's name in capitals, ending in _API_KEY, e.g. OPENAI_API_KEY."
             )
         return name
+
+    def clean_base_url(self) -> str:
+        url = self.cleaned_data["base_url"]
+        try:
+            outbound_url_check(url, what="The base URL")
+        except OutboundRefused as refused:
+            raise forms.ValidationError(str(refused)) from refused
+        return url
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -5,7 +5,9 @@ a message lost with a worker, so nothing relies on the broker alone: a compariso
 stamped (`sampling_started_at`) when it is handed to the queue, and the periodic sweep
 hands out again the ones whose stamp is too old, in bounded batches:
 
-- `sampling` for longer than RANKLAB_SAMPLING_STALE_AFTER_SECONDS: its worker died;
+- `sampling` with no sign of life for RANKLAB_SAMPLING_STALE_AFTER_SECONDS: its worker
+  died (a live run renews its stamp every RANKLAB_SAMPLING_HEARTBEAT_SECONDS, however long
+  its requests take);
 - `pending` and never stamped for over a minute: the enqueue after its commit failed;
 - `pending` and stamped longer ago than RANKLAB_SAMPLING_REQUEUE_AFTER_SECONDS: the
   message was lost before a worker claimed it.

@@ -12,8 +12,10 @@ end with exactly K candidates:
   that mixes two models always gets the same split.
 
 `sampling_started_at` is when the current attempt was handed to the queue (status
-`pending`) or claimed by a worker (status `sampling`); `labeler.sampling.queueing` sweeps
-the ones that are too old.
+`pending`), or the last sign of life of the run that claimed it (status `sampling`: a run
+renews it every RANKLAB_SAMPLING_HEARTBEAT_SECONDS while its requests are in flight);
+`labeler.sampling.queueing` sweeps the ones that are too old, so a run whose worker died is
+handed out again a minute later instead of after the longest a request could take.
 """
 
 import hashlib
@@ -174,6 +176,7 @@ class _Run:
         self.project = comparison.project
         self.stored: dict[int, str] = dict(comparison.candidates.values_list("sample_index", "content_hash"))
         self.error: SamplingError | None = None
+        self.last_beat = time.monotonic()
 
     def fill(self) -> None:
         missing = [index for index in range(self.project.k) if index not in self.stored]
@@ -205,13 +208,26 @@ class _Run:
                         busy[endpoint_id] += 1
                 if not in_flight:
                     break
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                beat = settings.RANKLAB_SAMPLING_HEARTBEAT_SECONDS
+                done, _ = wait(in_flight, timeout=beat, return_when=FIRST_COMPLETED)
+                self._heartbeat()
                 for future in done:
                     request = in_flight.pop(future)
                     busy[request.endpoint.id] -= 1
                     self._collect(future, request, queues[request.endpoint.id])
         if self.error is not None:
             raise self.error
+
+    def _heartbeat(self) -> None:
+        """Renew the claim's time, at most once per heartbeat interval, so the sweep sees this run alive."""
+        now = time.monotonic()
+        if now - self.last_beat < settings.RANKLAB_SAMPLING_HEARTBEAT_SECONDS:
+            return
+        self.last_beat = now
+        stamp = timezone.now()
+        Comparison.objects.filter(id=self.comparison.id, status=Comparison.Status.SAMPLING).update(
+            sampling_started_at=stamp, updated_at=stamp
+        )
 
     def _request(self, endpoint: ModelEndpoint, slots: list[int], attempt: int = 0) -> _Request:
         policy = endpoint.seed_policy

@@ -130,7 +130,8 @@ def test_a_trainer_ranks_ties_flags_and_submits_with_the_keyboard_only(ranking_p
     page.keyboard.press("Shift+ArrowUp")  # D moves above C: B D C A
     page.keyboard.press("j")  # focus C
     page.keyboard.press("t")  # tie C with D
-    page.wait_for_function("document.getElementById('announcer').textContent.includes('tied with')")
+    # Locators, not wait_for_function: the page's Content-Security-Policy refuses eval.
+    page.locator("#announcer", has_text="tied with").wait_for(state="attached")
     assert (
         page.locator("#announcer").inner_text() == f"Candidate {letters[2]} tied with candidate {letters[3]} at rank 2."
     )
@@ -167,10 +168,8 @@ def test_submitting_swaps_in_the_next_comparison_without_reloading(ranking_page,
         assert page.locator(".conversation", has_text=comparison.prompt_message.content).is_visible()
         page.keyboard.press("Shift+ArrowDown")  # differ from the displayed order
         page.keyboard.press("Control+Enter")
-        page.wait_for_function(
-            f"!document.querySelector('#rank-form') || !document.querySelector('#rank-form').action.includes("
-            f"'/{Assignment.objects.get(trainer=trainer, comparison=comparison).id}/')"
-        )
+        assignment_id = Assignment.objects.get(trainer=trainer, comparison=comparison).id
+        page.locator(f"#rank-form[action*='/{assignment_id}/']").wait_for(state="detached")
     page.wait_for_selector("#rank-area .done")
     assert page.evaluate("window.__samePage") is True
     rankings = list(Ranking.objects.filter(trainer=trainer).order_by("submitted_at"))

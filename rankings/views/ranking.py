@@ -1,7 +1,5 @@
 """The trainer's side: their projects, then the ranking screen (lease, rank, submit or skip, repeat)."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -18,6 +16,7 @@ from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.selectors import project_get_for_trainer, projects_for_user
 from rankings.models import Ranking
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
+from ranklab import untrusted_json
 from ranklab.errors import RankLabError
 
 SKIP_REASONS = [
@@ -26,6 +25,9 @@ SKIP_REASONS = [
     "All candidates are identical",
     "The candidates are broken or empty",
 ]
+
+# Tiers are a list of lists of candidate ids.
+_TIERS_DEPTH = 2
 
 # The home page counts what waits for a trainer up to here, then says "more than".
 WAITING_SHOWN = 1000
@@ -157,7 +159,7 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
 def _arrangement(submitted, display_order: list[int]) -> tuple[list[int], set[int]]:
     """The order and ties the trainer left the cards in, if they hold exactly the candidates shown."""
     try:
-        tiers = json.loads(submitted.get("tiers", ""))
+        tiers = untrusted_json.loads(submitted.get("tiers", ""), max_depth=_TIERS_DEPTH)
         order = [candidate_id for tier in tiers for candidate_id in tier]
         tied = {candidate_id for tier in tiers for candidate_id in tier[1:]}
         if sorted(order) == sorted(display_order):
@@ -169,7 +171,7 @@ def _arrangement(submitted, display_order: list[int]) -> tuple[list[int], set[in
 
 def judgement_from(data) -> Judgement:
     try:
-        tiers = json.loads(data.get("tiers", ""))
+        tiers = untrusted_json.loads(data.get("tiers", ""), max_depth=_TIERS_DEPTH)
         duration_ms = int(data.get("duration_ms") or 0)
     except (ValueError, TypeError) as error:
         raise RankLabError("The ranking could not be read; reload the page and try again.") from error
