@@ -301,7 +301,7 @@ def _jsonl_records(lines: Iterator[bytes], limits: ImportLimits, problems: _Prob
         if not text.strip():
             continue
         try:
-            value = untrusted_json.loads(text)
+            value = untrusted_json.loads(text, lone_surrogates=True)
         except json.JSONDecodeError as error:
             problems.add(where, f"invalid JSON: {error.msg} (column {error.colno})", original=text)
             continue
@@ -319,7 +319,7 @@ def _array_records(data: bytes, limits: ImportLimits, problems: _Problems) -> It
         problems.add(f"line {line}", f"is not valid UTF-8 (byte 0x{data[error.start]:02x})")
         return
     try:
-        items = untrusted_json.loads(text)
+        items = untrusted_json.loads(text, lone_surrogates=True)
     except json.JSONDecodeError as error:
         problems.add(f"line {error.lineno}", f"invalid JSON: {error.msg} (column {error.colno})")
         return

@@ -9,6 +9,7 @@ is ever hidden. Each distinct text is rendered once and cached by its content ha
 """
 
 import hashlib
+import logging
 import re
 import time
 from html import escape
@@ -18,6 +19,8 @@ from django.core.cache import cache
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import table as _table
 from markdown_it.token import Token
+
+logger = logging.getLogger(__name__)
 
 # Parsing stops at this deadline; what comes before the first check and the plain-text fallback
 # take the rest of the roughly 50 ms a text may cost.
@@ -62,10 +65,17 @@ def render_markdown(text: str | None) -> str:
     if not text:
         return ""
     key = f"markdown:{_CACHE_VERSION}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
-    html = cache.get(key)
+    # The cache is a saving, never a need: with Redis away the text is rendered here and now.
+    try:
+        html = cache.get(key)
+    except Exception:
+        return render_markdown_uncached(text)
     if html is None:
         html = render_markdown_uncached(text)
-        cache.set(key, html, _CACHE_SECONDS)
+        try:
+            cache.set(key, html, _CACHE_SECONDS)
+        except Exception:
+            logger.warning("Rendered markdown not cached: the cache is unreachable", exc_info=True)
     return html
 
 

@@ -72,8 +72,11 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
-    """`json.loads`, refusing deep nesting, long or infinite numbers and lone surrogates."""
+def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, lone_surrogates: bool = False) -> Any:
+    """`json.loads`, refusing deep nesting, long or infinite numbers and lone surrogates.
+
+    `lone_surrogates=True` leaves them in, for a caller that refuses them itself naming the field.
+    """
     if isinstance(text, bytes | bytearray):
         text = text.decode("utf-8")
     if error := _depth_error(text, max_depth):
@@ -84,7 +87,7 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
         raise json.JSONDecodeError(str(error), text, max(text.find(error.fragment), 0)) from None
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
-    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+    if not lone_surrogates and _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
         position = _SURROGATE_ESCAPE.search(text).start()
         raise json.JSONDecodeError("a \\u escape names half of a surrogate pair", text, position)
     return value

@@ -1,6 +1,6 @@
 """Every format of a chat conversation (exports/tests/chat_data.py), from the database through the pipeline."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -56,7 +56,7 @@ def test_native_rows_of_a_chat_carry_the_path_the_continuations_and_the_rating(c
         assert row["project_kind"] == "chat"
         assert row["prompt"] == PROMPTS[turn]
         assert row["conversation_rating"] == 6
-        assert row["conversation_ended_at"] == chat.conversation.ended_at.isoformat()
+        assert datetime.fromisoformat(row["conversation_ended_at"]) == chat.conversation.ended_at
     assert rows[ids["3"]]["prompt_message_ids"] == [
         m[key].id for key in ("root", "turn 1", "answer 1", "turn 2", "answer 2", "turn 3")
     ]

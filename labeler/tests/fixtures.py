@@ -16,6 +16,14 @@ def lease_path(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture(autouse=True)
+def broker_checked_afresh():
+    """Each process remembers the broker's reachability for a few seconds: no test inherits another's."""
+    from ranklab.health import broker_reachable_forget
+
+    broker_reachable_forget()
+
+
 @pytest.fixture
 def project(db):
     return ProjectFactory()

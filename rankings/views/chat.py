@@ -5,6 +5,8 @@ outside their projects. Forms post and redirect back to the conversation, so a r
 repeats a write; the ranking form posts through htmx like the queue's.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -131,26 +133,37 @@ def _after(request, project, conversation, *, error: RankLabError | None = None)
     return redirect("chat_detail", slug=project.slug, conversation_id=conversation.id)
 
 
-def _revision(request: HttpRequest) -> int:
-    value = request.POST.get("revision", "")
+def _revision(form) -> int:
+    value = form.get("revision", "")
     return int(value) if value.isdigit() else -1
 
 
-@login_required
-@require_POST
-def chat_turn(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
-    project = _chat_project(request, slug)
-    conversation = _conversation(request, project, conversation_id)
-    try:
-        chat_services.chat_turn_write(
-            conversation=conversation,
-            trainer=request.user,
-            text=request.POST.get("text", ""),
-            revision=_revision(request),
-        )
-    except RankLabError as error:
-        return _after(request, project, conversation, error=error)
-    return _after(request, project, conversation)
+def chat_action(act):
+    """A chat form's view: the trainer's own conversation, one service call, back to the conversation.
+
+    A refusal (a stale tab, a turn not ranked yet) comes back as a message on the page.
+    """
+
+    @login_required
+    @require_POST
+    @wraps(act)
+    def view(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+        project = _chat_project(request, slug)
+        conversation = _conversation(request, project, conversation_id)
+        try:
+            act(request, conversation, request.POST)
+        except RankLabError as error:
+            return _after(request, project, conversation, error=error)
+        return _after(request, project, conversation)
+
+    return view
+
+
+@chat_action
+def chat_turn(request, conversation, form) -> None:
+    chat_services.chat_turn_write(
+        conversation=conversation, trainer=request.user, text=form.get("text", ""), revision=_revision(form)
+    )
 
 
 @login_required
@@ -185,68 +198,38 @@ def _refused(request, project, conversation, assignment_id, error: RankLabError)
     return TemplateResponse(request, "rankings/rank.html#rank-area", context)
 
 
-@login_required
-@require_POST
-def chat_continue(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
-    project = _chat_project(request, slug)
-    conversation = _conversation(request, project, conversation_id)
-    try:
-        chat_services.chat_continue(
-            conversation=conversation,
-            trainer=request.user,
-            candidate_id=_int(request.POST.get("candidate")),
-            revision=_revision(request),
-        )
-    except RankLabError as error:
-        return _after(request, project, conversation, error=error)
-    return _after(request, project, conversation)
+@chat_action
+def chat_continue(request, conversation, form) -> None:
+    chat_services.chat_continue(
+        conversation=conversation,
+        trainer=request.user,
+        candidate_id=_int(form.get("candidate")),
+        revision=_revision(form),
+    )
 
 
-@login_required
-@require_POST
-def chat_answer(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
-    project = _chat_project(request, slug)
-    conversation = _conversation(request, project, conversation_id)
-    edited_from = request.POST.get("edited_from", "")
-    try:
-        chat_services.chat_answer_write(
-            conversation=conversation,
-            trainer=request.user,
-            comparison_id=_int(request.POST.get("comparison")),
-            text=request.POST.get("text", ""),
-            edited_from=_int(edited_from) if edited_from else None,
-            revision=_revision(request),
-        )
-    except RankLabError as error:
-        return _after(request, project, conversation, error=error)
-    return _after(request, project, conversation)
+@chat_action
+def chat_answer(request, conversation, form) -> None:
+    chat_services.chat_answer_write(
+        conversation=conversation,
+        trainer=request.user,
+        comparison_id=_int(form.get("comparison")),
+        text=form.get("text", ""),
+        edited_from=_optional_int(form.get("edited_from")),
+        revision=_revision(form),
+    )
 
 
-@login_required
-@require_POST
-def chat_branch(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
-    project = _chat_project(request, slug)
-    conversation = _conversation(request, project, conversation_id)
-    target = request.POST.get("message", "")
-    try:
-        chat_services.chat_head_move(
-            conversation=conversation, message_id=_int(target) if target else None, revision=_revision(request)
-        )
-    except RankLabError as error:
-        return _after(request, project, conversation, error=error)
-    return _after(request, project, conversation)
+@chat_action
+def chat_branch(request, conversation, form) -> None:
+    chat_services.chat_head_move(
+        conversation=conversation, message_id=_optional_int(form.get("message")), revision=_revision(form)
+    )
 
 
-@login_required
-@require_POST
-def chat_retry(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
-    project = _chat_project(request, slug)
-    conversation = _conversation(request, project, conversation_id)
-    try:
-        chat_services.chat_turn_retry(conversation=conversation, comparison_id=_int(request.POST.get("comparison")))
-    except RankLabError as error:
-        return _after(request, project, conversation, error=error)
-    return _after(request, project, conversation)
+@chat_action
+def chat_retry(request, conversation, form) -> None:
+    chat_services.chat_turn_retry(conversation=conversation, comparison_id=_int(form.get("comparison")))
 
 
 @login_required
@@ -254,15 +237,20 @@ def chat_retry(request: HttpRequest, slug: str, conversation_id: int) -> HttpRes
 def chat_end(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
     project = _chat_project(request, slug)
     conversation = _conversation(request, project, conversation_id)
-    rating = request.POST.get("rating", "")
     try:
         chat_services.conversation_end(
-            conversation=conversation, rating=_int(rating) if rating else None, revision=_revision(request)
+            conversation=conversation,
+            rating=_optional_int(request.POST.get("rating")),
+            revision=_revision(request.POST),
         )
     except RankLabError as error:
         return _after(request, project, conversation, error=error)
     messages.success(request, "Conversation ended. Thank you!")
     return redirect("chat_list", slug=project.slug)
+
+
+def _optional_int(value) -> int | None:
+    return _int(value) if value else None
 
 
 def _int(value) -> int:
