@@ -48,6 +48,9 @@ def broker_queue_depth(queue: str = "celery") -> int | None:
     try:
         with current_app.connection_for_read(connect_timeout=_BROKER_CONNECT_TIMEOUT_SECONDS) as connection:
             connection.ensure_connection(max_retries=0, timeout=_BROKER_CONNECT_TIMEOUT_SECONDS)
-            return connection.default_channel.queue_declare(queue, passive=True).message_count
+            try:
+                return connection.default_channel.queue_declare(queue, passive=True).message_count
+            except connection.channel_errors:
+                return 0  # the broker answers but has no such queue yet: nothing was ever sent to it
     except Exception:
         return None
