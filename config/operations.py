@@ -75,7 +75,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     database = _database_answers()
     broker = broker_ping()
     models = {}
-    if database:
+    # The endpoints' addresses are the leads' configuration: with a token set, only its holder sees them.
+    if database and _scrape_allowed(request):
         urls = (
             ModelEndpoint.objects.filter(is_active=True)
             .values_list("base_url", flat=True)
@@ -137,9 +138,13 @@ _registry.register(_RankLabCollector())
 @require_GET
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    token = settings.RANKLAB_METRICS_TOKEN
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return HttpResponse("A bearer token is needed.\n", status=401, content_type="text/plain")
+    if not _scrape_allowed(request):
+        return HttpResponse("A bearer token is needed.\n", status=401, content_type="text/plain")
     return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def _scrape_allowed(request: HttpRequest) -> bool:
+    """No RANKLAB_METRICS_TOKEN set, or the request brings it as a bearer token."""
+    token = settings.RANKLAB_METRICS_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    return not token or hmac.compare_digest(given.encode(), token.encode())

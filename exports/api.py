@@ -212,6 +212,9 @@ class ComparisonsApi(PipelineView):
         # A plain dict, not the QueryDict: DRF reads an empty value of a form-like input as "left
         # out" (the default), while the schema, and so a client, says it is invalid.
         params = PullParams(data=request.query_params.dict())
+        # The schema lists every parameter the pull takes: a name it does not know is a mistake to say.
+        if unknown := sorted(set(request.query_params) - set(params.fields)):
+            raise ValidationError({"detail": f"Unknown query parameter {', '.join(map(repr, unknown))}."})
         if not params.is_valid():
             raise ValidationError({"detail": _message(params.errors)})
         try:

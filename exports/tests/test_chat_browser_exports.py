@@ -2,7 +2,7 @@
 
 import pytest
 
-from exports.tests.test_trl_client import COMMON, export_files, offline_tokenizer, tiny_config
+from exports.tests.test_trl_client import dpo_trained, export_files, offline_tokenizer
 from labeler.models import Comparison, Conversation, Message
 from rankings.models import Ranking
 from rankings.tests.chat_browser import K, continue_with_best, rank_turn, say
@@ -84,17 +84,7 @@ def test_a_three_turn_chat_with_a_better_answer_and_a_branch_becomes_rows_trl_tr
     [tree] = loaded["tree"]
     assert tree["conversation_id"] == conversation.external_id
 
-    from transformers import LlamaForCausalLM
-    from trl import DPOConfig, DPOTrainer
-
     tokenizer = offline_tokenizer(
         message["content"] for row in loaded["trl"] for key in ("prompt", "chosen", "rejected") for message in row[key]
     )
-    dpo = DPOTrainer(
-        model=LlamaForCausalLM(tiny_config(tokenizer)),
-        ref_model=LlamaForCausalLM(tiny_config(tokenizer)),
-        args=DPOConfig(output_dir=str(tmp_path / "dpo"), **{**COMMON, "max_steps": 1}),
-        train_dataset=loaded["trl"].remove_columns(["margin"]),
-        processing_class=tokenizer,
-    ).train()
-    assert dpo.global_step == 1
+    assert dpo_trained(loaded["trl"], tokenizer, tmp_path, steps=1) == 1

@@ -66,6 +66,24 @@ def export_files(project, formats) -> dict[str, str]:
     return files
 
 
+def dpo_trained(pairs, tokenizer, tmp_path, *, steps: int) -> int:
+    """Train TRL's DPOTrainer on exported `trl` pairs for `steps` steps; the steps it took."""
+    from transformers import LlamaForCausalLM
+    from trl import DPOConfig, DPOTrainer
+
+    return (
+        DPOTrainer(
+            model=LlamaForCausalLM(tiny_config(tokenizer)),
+            ref_model=LlamaForCausalLM(tiny_config(tokenizer)),
+            args=DPOConfig(output_dir=str(tmp_path / "dpo"), **{**COMMON, "max_steps": steps}),
+            train_dataset=pairs.remove_columns(["margin"]),
+            processing_class=tokenizer,
+        )
+        .train()
+        .global_step
+    )
+
+
 COMMON = {
     "max_steps": 2,
     "per_device_train_batch_size": 2,
@@ -101,8 +119,8 @@ def test_every_format_loads_with_datasets_and_trl_trains_two_steps(exported, tmp
     assert loaded["sft"].num_rows == 6
     assert {"prompt", "chosen", "rejected", "margin"} <= set(loaded["trl"].column_names)
 
-    from transformers import LlamaForCausalLM, LlamaForSequenceClassification
-    from trl import DPOConfig, DPOTrainer, RewardConfig, RewardTrainer
+    from transformers import LlamaForSequenceClassification
+    from trl import RewardConfig, RewardTrainer
 
     tokenizer = offline_tokenizer(
         message["content"] for row in loaded["trl"] for key in ("prompt", "chosen", "rejected") for message in row[key]
@@ -115,14 +133,7 @@ def test_every_format_loads_with_datasets_and_trl_trains_two_steps(exported, tmp
     ).train()
     assert reward.global_step == 2
 
-    dpo = DPOTrainer(
-        model=LlamaForCausalLM(tiny_config(tokenizer)),
-        ref_model=LlamaForCausalLM(tiny_config(tokenizer)),
-        args=DPOConfig(output_dir=str(tmp_path / "dpo"), **COMMON),
-        train_dataset=loaded["trl"].remove_columns(["margin"]),
-        processing_class=tokenizer,
-    ).train()
-    assert dpo.global_step == 2
+    assert dpo_trained(loaded["trl"], tokenizer, tmp_path, steps=2) == 2
     assert os.path.exists(exported["trl"])
 
 
@@ -148,7 +159,7 @@ def test_chat_formats_load_with_datasets_and_train_dpo_and_kto(chat_exported, tm
     assert tree["prompt"]["replies"][0]["replies"][0]["replies"][1]["text"] == TURNS["2b"][0]
 
     from transformers import LlamaForCausalLM
-    from trl import DPOConfig, DPOTrainer, KTOConfig, KTOTrainer
+    from trl import KTOConfig, KTOTrainer
 
     tokenizer = offline_tokenizer(
         message["content"]
@@ -157,14 +168,7 @@ def test_chat_formats_load_with_datasets_and_train_dpo_and_kto(chat_exported, tm
         for key in keys
         for message in row[key]
     )
-    dpo = DPOTrainer(
-        model=LlamaForCausalLM(tiny_config(tokenizer)),
-        ref_model=LlamaForCausalLM(tiny_config(tokenizer)),
-        args=DPOConfig(output_dir=str(tmp_path / "dpo"), **{**COMMON, "max_steps": 1}),
-        train_dataset=loaded["trl"].remove_columns(["margin"]),
-        processing_class=tokenizer,
-    ).train()
-    assert dpo.global_step == 1
+    assert dpo_trained(loaded["trl"], tokenizer, tmp_path, steps=1) == 1
 
     kto = KTOTrainer(
         model=LlamaForCausalLM(tiny_config(tokenizer)),
