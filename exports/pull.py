@@ -31,8 +31,9 @@ class Cursor:
     xid: int
     id: int
 
-    # URL-safe base64 of "v1:<xid>:<id>", two 19-digit numbers at most.
-    PATTERN = r"^[A-Za-z0-9_-]*$"
+    # URL-safe base64 of "v1:<xid>:<id>", two 19-digit numbers at most. Not empty: the empty
+    # `after` (the first pull) is its own branch of the schema, and a value must match one only.
+    PATTERN = r"^[A-Za-z0-9_-]+$"
     MAX_LENGTH = 64
 
     def encode(self) -> str:

@@ -1,5 +1,6 @@
 """The OpenAPI schema documents every answer the pipeline API gives, and /api/ answers in JSON."""
 
+import jsonschema
 import pytest
 import yaml
 from django.urls import reverse
@@ -33,8 +34,17 @@ def test_the_cursor_is_declared_with_its_alphabet_and_length(schema):
     pull = schema["paths"]["/api/v1/projects/{slug}/comparisons"]["get"]
     after = next(parameter for parameter in pull["parameters"] if parameter["name"] == "after")
     cursor, empty = after["schema"]["oneOf"]  # a cursor, or nothing for the first pull
-    assert cursor == {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9_-]*$"}
+    assert cursor == {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
     assert empty == {"type": "string", "maxLength": 0}
+
+
+@pytest.mark.parametrize("value", ["", "djE6MDow", "-_"])
+def test_every_cursor_the_api_takes_matches_exactly_one_branch_of_its_schema(schema, value):
+    # `oneOf` means exactly one: an empty cursor that also matched the pattern would be a value
+    # the schema calls invalid and the API accepts.
+    pull = schema["paths"]["/api/v1/projects/{slug}/comparisons"]["get"]
+    after = next(parameter for parameter in pull["parameters"] if parameter["name"] == "after")
+    jsonschema.validate(value, after["schema"])
 
 
 @pytest.mark.parametrize("path", ["/api/", "/api/v1/", "/api/v1/nothing", "/api/v2/projects", "/api/v1/projects/"])
