@@ -3,13 +3,15 @@
 Each simulated trainer starts a conversation and, for every turn, writes a user message,
 polls the turn as the page does (at the interval its `hx-trigger` says) until the first
 answer is visible and then until all K are, ranks them (the htmx post), and continues with
-the best, pausing about --think-ms to write each message and to read and rank each turn.
-Candidates come from
-a fast local OpenAI-compatible server (bench/fastmodel.py) through a real Celery worker on
-Redis, so the model is not what is measured. Prints one JSON line: the server-side p50/p95 of
-"continue" and "submit" (target p95 ≤ 50 ms), the time from the user turn to its first answer
-on screen beyond the model's own latency (target ≤ 300 ms), and the turns lost or duplicated
-(must be 0).
+the best, pausing about --think-ms to write each message and to read and rank each turn; the
+trainers arrive over the first two pauses, and one warm-up turn per web and sampling process
+runs before the clock starts. Candidates come from a fast local OpenAI-compatible server
+(bench/fastmodel.py) through a real Celery worker on Redis, so the model is not what is measured.
+
+Prints one JSON line: the server-side p50/p95 of "continue" and "submit" (target p95 ≤ 50 ms),
+the time from the user turn to its first answer on screen beyond the model's own latency
+(target ≤ 300 ms) and, of that, the part spent before the answer is stored (the rest is the
+page's poll), and the turns lost or duplicated (must be 0).
 
     .venv/bin/python bench/chat.py [--trainers 20] [--turns 5] [--k 4] [--model-delay-ms 50]
 """
@@ -99,6 +101,9 @@ class ChatTrainer(threading.Thread):
             self.results["errors"].append(repr(error))
 
     def converse(self):
+        # Nor do they open the page at one instant: twenty logins in the same millisecond is a
+        # stampede no team makes, and it would be the figure of the first turns alone.
+        time.sleep(random.uniform(0, 2) * self.think)
         page = self.get(f"/p/{self.slug}/chat/")
         if self.post(f"/p/{self.slug}/chat/new/", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)}) != 302:
             raise RuntimeError("could not start a conversation")
@@ -119,8 +124,7 @@ class ChatTrainer(threading.Thread):
                 # The first answer shows in the list of arrivals, or at once in the ranking form.
                 if first_seen is None and (ARRIVAL.search(step) or ORDER.search(step)):
                     first_seen = time.perf_counter()
-                    shown = ARRIVAL.search(step)
-                    self.results["first_visible"].append((first_seen - sent, shown and int(shown.group(1))))
+                    self.results["first_visible"].append((first_seen - sent, int(conversation), turn))
                 if action := RANK_ACTION.search(step):
                     break
                 every = POLL_EVERY.search(step)
@@ -168,16 +172,23 @@ def server_times(access_log: Path, offset: int) -> dict:
     return times
 
 
-def beyond_model(first_visible: list[tuple[float, int | None]]) -> list[float]:
-    """Seconds from the user turn to its first answer on screen, less that answer's own model latency."""
-    from labeler.models import Candidate
+def first_answers(first_visible: list[tuple[float, int, int]]) -> list[tuple[float, float, float]]:
+    """Per turn: seconds to its first answer on screen, seconds to that answer's row, its model latency.
 
-    latency = dict(
-        Candidate.objects.filter(id__in=[candidate for _, candidate in first_visible if candidate]).values_list(
-            "id", "latency_ms"
-        )
-    )
-    return [seconds - (latency.get(candidate) or 0) / 1000 for seconds, candidate in first_visible]
+    The first answer is the turn's earliest stored candidate, whether the page showed it among
+    the arrivals or, with all K in, in the ranking form. Storing counts from the comparison's
+    creation (the turn's commit); what lies between storing and showing is the poll.
+    """
+    from labeler.models import Comparison
+
+    turns = {}
+    for conversation in {conversation for _, conversation, _ in first_visible}:
+        comparisons = Comparison.objects.filter(conversation_id=conversation).order_by("created_at", "id")
+        for index, comparison in enumerate(comparisons.prefetch_related("candidates")):
+            first = min(comparison.candidates.all(), key=lambda candidate: (candidate.created_at, candidate.id))
+            stored = (first.created_at - comparison.created_at).total_seconds()
+            turns[conversation, index] = (stored, (first.latency_ms or 0) / 1000)
+    return [(seconds, *turns[conversation, index]) for seconds, conversation, index in first_visible]
 
 
 def turns_checked(conversations: list[int], turns: int, k: int) -> dict:
@@ -200,6 +211,13 @@ def turns_checked(conversations: list[int], turns: int, k: int) -> dict:
             lost += max(0, k - candidates)
             duplicated += max(0, candidates - k)
     return {"lost": lost, "duplicated": duplicated}
+
+
+def run_trainers(trainers: list[ChatTrainer]) -> None:
+    for trainer in trainers:
+        trainer.start()
+    for trainer in trainers:
+        trainer.join()
 
 
 def celery_worker(concurrency: int) -> subprocess.Popen:
@@ -234,28 +252,33 @@ def main() -> None:
     from rankings.views.chat import POLL_MS
 
     project = make_project(fast_model_server(delay_seconds=args.model_delay_ms / 1000), args.k)
-    sessions = make_trainers(project, args.trainers, "c")
-    results = {"first_visible": [], "submit": [], "continue": [], "errors": [], "conversations": []}
+    warm = max(args.workers, args.sampling_workers)
+    (*sessions,) = make_trainers(project, args.trainers + warm, "c")
+    sessions, warming = sessions[: args.trainers], sessions[args.trainers :]
+    results, warmed = (
+        {"first_visible": [], "submit": [], "continue": [], "errors": [], "conversations": []} for _ in "ab"
+    )
     worker = celery_worker(args.sampling_workers)
     options, access_log = access_logged(args.workers, args.threads)
     try:
         with gunicorn(*options) as server:
-            offset = access_log.stat().st_size
             poll, think = POLL_MS / 1000, args.think_ms / 1000
+            # A served app is warm: one turn per web and sampling process before the clock starts,
+            # so the figures are not those of the first requests after a restart.
+            run_trainers([ChatTrainer(server.url, project.slug, key, 1, poll, 0, warmed) for key in warming])
+            if warmed["errors"]:
+                raise RuntimeError(f"warming up failed: {warmed['errors'][0]}")
+            offset = access_log.stat().st_size
             started = time.monotonic()
-            trainers = [
-                ChatTrainer(server.url, project.slug, key, args.turns, poll, think, results) for key in sessions
-            ]
-            for trainer in trainers:
-                trainer.start()
-            for trainer in trainers:
-                trainer.join()
+            run_trainers(
+                [ChatTrainer(server.url, project.slug, key, args.turns, poll, think, results) for key in sessions]
+            )
             elapsed = time.monotonic() - started
             served = server_times(access_log, offset)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait()
-    visible = beyond_model(results["first_visible"])
+    answers = first_answers(results["first_visible"])
     checked = turns_checked(results["conversations"], args.turns, args.k)
     print(
         json.dumps(
@@ -274,7 +297,10 @@ def main() -> None:
                 "submit_in_server": percentiles(served["submit"]),
                 "continue": percentiles(results["continue"]),
                 "submit": percentiles(results["submit"]),
-                "first_candidate_beyond_model": percentiles(visible),
+                "first_candidate_beyond_model": percentiles([seen - latency for seen, _, latency in answers]),
+                "first_candidate_stored_beyond_model": percentiles(
+                    [stored - latency for _, stored, latency in answers]
+                ),
                 "turns_lost": checked["lost"],
                 "turns_duplicated": checked["duplicated"],
                 "errors": results["errors"][:5],

@@ -315,8 +315,8 @@ def test_hostile_text_in_a_turn_is_shown_as_text(client, project, trainer, conve
     assert "<strong>hi</strong>" in text
 
 
-def test_polling_a_sampled_turn_and_continuing_take_few_queries(
-    client, project, trainer, conversation, django_assert_max_num_queries
+def test_polling_a_sampled_turn_ranking_it_and_continuing_take_few_queries(
+    client, project, trainer, conversation, django_assert_max_num_queries, django_assert_num_queries
 ):
     comparison = chat.chat_turn_write(
         conversation=fresh(conversation), trainer=trainer, text="Hi", revision=fresh(conversation).revision
@@ -327,10 +327,19 @@ def test_polling_a_sampled_turn_and_continuing_take_few_queries(
     with django_assert_max_num_queries(6):
         assert 'data-step="sampling"' in client.get(url, headers={"HX-Request": "true"}).text
     a, b, c = sampled(comparison, ["x", "y", "z"])
-    rank_best_first(comparison, trainer, [a, b, c])
-    with django_assert_max_num_queries(12):
+    assignment = comparison.assignments.get(trainer=trainer)
+    # The user, the membership, the conversation with its turn, then the submission itself (see
+    # rankings/tests/test_submission_validation.py) and, as it completes the turn, its webhooks.
+    with django_assert_num_queries(14):
         response = client.post(
-            reverse("chat_continue", args=[project.slug, conversation.id]),
-            {"candidate": a.id, "revision": fresh(conversation).revision},
+            reverse("chat_rank", args=[project.slug, conversation.id, assignment.id]),
+            {"tiers": str([[a.id], [b.id], [c.id]]), "duration_ms": "1000", "confirmed": "1"},
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 204
+    revision = fresh(conversation).revision
+    with django_assert_max_num_queries(11):
+        response = client.post(
+            reverse("chat_continue", args=[project.slug, conversation.id]), {"candidate": a.id, "revision": revision}
         )
     assert response.status_code == 302

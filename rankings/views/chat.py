@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from labeler.models import Conversation, Message, Project
+from labeler.models import Assignment, Conversation, Message, Project
 from labeler.selectors import project_get_for_trainer
 from rankings import chat as chat_services
 from rankings.chat import StaleConversation, chat_step, conversation_tree, conversations_of
@@ -44,14 +45,23 @@ def _chat_project(request: HttpRequest, slug: str) -> Project:
     return project
 
 
-def _conversation(request: HttpRequest, project: Project, conversation_id: int) -> Conversation:
-    conversation = (
-        Conversation.objects.select_related("head", "project")
-        .filter(project=project, id=conversation_id, created_by=request.user)
-        .first()
-    )
+def _conversation(
+    request: HttpRequest, project: Project, conversation_id: int, *, head: bool = True, assignment_id: int | None = None
+) -> Conversation:
+    """The caller's conversation in the project, or a 404; with `assignment_id`, one of its turns' too.
+
+    Forms that write leave out the head: their service reads the conversation again under its lock.
+    """
+    conversations = Conversation.objects.filter(project=project, id=conversation_id, created_by=request.user)
+    if head:
+        conversations = conversations.select_related("head")
+    if assignment_id is not None:
+        turns = Assignment.objects.filter(id=assignment_id, comparison__conversation=OuterRef("pk"))
+        conversations = conversations.filter(Exists(turns))
+    conversation = conversations.order_by().first()
     if conversation is None:
-        raise Http404("No such conversation.")
+        raise Http404("No such conversation." if assignment_id is None else "No such turn in this conversation.")
+    conversation.project = project
     return conversation
 
 
@@ -149,7 +159,7 @@ def chat_action(act):
     @wraps(act)
     def view(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
         project = _chat_project(request, slug)
-        conversation = _conversation(request, project, conversation_id)
+        conversation = _conversation(request, project, conversation_id, head=False)
         try:
             act(request, conversation, request.POST)
         except RankLabError as error:
@@ -170,9 +180,7 @@ def chat_turn(request, conversation, form) -> None:
 @require_POST
 def chat_rank(request: HttpRequest, slug: str, conversation_id: int, assignment_id: int) -> HttpResponse:
     project = _chat_project(request, slug)
-    conversation = _conversation(request, project, conversation_id)
-    if not conversation.comparisons.filter(assignments__id=assignment_id).exists():
-        raise Http404("No such turn in this conversation.")
+    conversation = _conversation(request, project, conversation_id, head=False, assignment_id=assignment_id)
     try:
         ranking_submit(
             trainer=request.user, project=project, assignment_id=assignment_id, judgement=judgement_from(request.POST)
