@@ -458,7 +458,8 @@ def _as_sharegpt(row: dict, shape: dict, *, expansion: str, **_) -> Iterator[dic
 def _as_open_assistant(row: dict, shape: dict, **_) -> Iterator[dict]:
     """The path from the tree's root to the prompter message, and its replies ranked by the consensus.
 
-    A tree gives one comparison per set of siblings, so one line per comparison: a part of the tree.
+    A tree gives one comparison per set of siblings, so one row gives a part of the tree;
+    `as_imported_lines` merges the parts of a tree back into one.
     """
     if not row["prompt"] or not row["consensus"]:
         return
@@ -477,6 +478,36 @@ def _as_open_assistant(row: dict, shape: dict, **_) -> Iterator[dict]:
         role = "prompter" if message["role"] == "user" else "assistant"
         children = [{"message_id": message_id, "role": role, "text": message["content"], "replies": children}]
     yield {"message_tree_id": shape["message_tree_id"], "prompt": children[0]}
+
+
+def as_imported_lines(rows: Iterable[dict], *, expansion: str, margin: bool) -> Iterator[dict]:
+    """`to_as_imported` of each row, with the parts of each Open-Assistant tree merged into the whole tree.
+
+    The other shapes stream; a tree is written once every row has been read, as the `tree` format is.
+    """
+    trees: dict[str, dict] = {}
+    for row in rows:
+        for line in to_as_imported(row, expansion=expansion, margin=margin):
+            if (row["metadata"].get("import_format") or {}).get("name") != "open_assistant":
+                yield line
+            elif (tree := trees.get(line["message_tree_id"])) is None:
+                trees[line["message_tree_id"]] = line
+            else:
+                _merge_message(tree["prompt"], line["prompt"])
+    yield from trees.values()
+
+
+def _merge_message(into: dict, part: dict) -> None:
+    """Add to `into` what `part`, the same message of the tree, knows: its rank, its replies."""
+    for key, value in part.items():
+        if key != "replies":
+            into.setdefault(key, value)
+    replies = {reply["message_id"]: reply for reply in into["replies"]}
+    for reply in part["replies"]:
+        if reply["message_id"] in replies:
+            _merge_message(replies[reply["message_id"]], reply)
+        else:
+            into["replies"].append(reply)
 
 
 _SHAPES = {
@@ -552,6 +583,9 @@ def export_lines(rows, *, format: str, options: ExportOptions) -> Iterator[dict]
     """Filter, restrict and convert native rows: the one pipeline of files and the API."""
     if format in GROUPED:
         yield from GROUPED[format](_kept(rows, options))
+        return
+    if format == "as_imported":
+        yield from as_imported_lines(_kept(rows, options), expansion=options.expansion, margin=options.margin)
         return
     marked = options.none_acceptable == "keep_marked" and format in _MARKABLE
     for row in _kept(rows, options):
