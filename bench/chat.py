@@ -36,6 +36,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
+from itertools import groupby
+from operator import attrgetter
 
 from bench.fastmodel import fast_model_server
 from bench.fresh import django_on_fresh_database
@@ -181,10 +183,14 @@ def first_answers(first_visible: list[tuple[float, int, int]]) -> list[tuple[flo
     """
     from labeler.models import Comparison
 
+    comparisons = (
+        Comparison.objects.filter(conversation_id__in={conversation for _, conversation, _ in first_visible})
+        .order_by("conversation_id", "created_at", "id")
+        .prefetch_related("candidates")
+    )
     turns = {}
-    for conversation in {conversation for _, conversation, _ in first_visible}:
-        comparisons = Comparison.objects.filter(conversation_id=conversation).order_by("created_at", "id")
-        for index, comparison in enumerate(comparisons.prefetch_related("candidates")):
+    for conversation, of_conversation in groupby(comparisons, key=attrgetter("conversation_id")):
+        for index, comparison in enumerate(of_conversation):
             first = min(comparison.candidates.all(), key=lambda candidate: (candidate.created_at, candidate.id))
             stored = (first.created_at - comparison.created_at).total_seconds()
             turns[conversation, index] = (stored, (first.latency_ms or 0) / 1000)
@@ -211,6 +217,10 @@ def turns_checked(conversations: list[int], turns: int, k: int) -> dict:
             lost += max(0, k - candidates)
             duplicated += max(0, candidates - k)
     return {"lost": lost, "duplicated": duplicated}
+
+
+def empty_results() -> dict:
+    return {"first_visible": [], "submit": [], "continue": [], "errors": [], "conversations": []}
 
 
 def run_trainers(trainers: list[ChatTrainer]) -> None:
@@ -252,12 +262,9 @@ def main() -> None:
     from rankings.views.chat import POLL_MS
 
     project = make_project(fast_model_server(delay_seconds=args.model_delay_ms / 1000), args.k)
-    warm = max(args.workers, args.sampling_workers)
-    (*sessions,) = make_trainers(project, args.trainers + warm, "c")
-    sessions, warming = sessions[: args.trainers], sessions[args.trainers :]
-    results, warmed = (
-        {"first_visible": [], "submit": [], "continue": [], "errors": [], "conversations": []} for _ in "ab"
-    )
+    keys = make_trainers(project, args.trainers + max(args.workers, args.sampling_workers), "c")
+    sessions, warming = keys[: args.trainers], keys[args.trainers :]
+    results, warmed = empty_results(), empty_results()
     worker = celery_worker(args.sampling_workers)
     options, access_log = access_logged(args.workers, args.threads)
     try:

@@ -360,7 +360,7 @@ class _Tree:
             yield {"message_tree_id": root["message_id"], **self.header, "prompt": root}
 
 
-def to_tree(rows: Iterable[dict]) -> Iterator[dict]:
+def to_tree(rows: Iterable[dict], **_) -> Iterator[dict]:
     """One line per conversation (per root message) with its message tree, once every row is in.
 
     Rows come in completion order, not by conversation: this buffers the trees of the whole
@@ -382,17 +382,20 @@ def to_as_imported(row: dict, *, expansion: str = "consensus", margin: bool = Fa
     unpaired and ShareGPT rows go back to their source's shape; rows imported as `messages` or
     `prompt`, or whose candidates were sampled for an unanswered prompt, are written as `trl`.
     """
-    metadata = row["metadata"]
-    if "hh_rlhf" in metadata:
+    if "hh_rlhf" in row["metadata"]:
         for line in to_hh(row, expansion=expansion):
             yield {"chosen": line["chosen"], "rejected": line["rejected"]}
         return
-    shape = metadata.get("import_format") or {}
+    shape = _import_shape(row)
     writer = _SHAPES.get(shape.get("name"))
     if writer is None:
         yield from to_trl(row, expansion=expansion, margin=margin)
     else:
         yield from writer(row, shape, expansion=expansion, margin=margin)
+
+
+def _import_shape(row: dict) -> dict:
+    return row["metadata"].get("import_format") or {}
 
 
 def _as_trl_preference(row: dict, shape: dict, *, expansion: str, margin: bool) -> Iterator[dict]:
@@ -488,7 +491,7 @@ def as_imported_lines(rows: Iterable[dict], *, expansion: str, margin: bool) -> 
     trees: dict[str, dict] = {}
     for row in rows:
         for line in to_as_imported(row, expansion=expansion, margin=margin):
-            if (row["metadata"].get("import_format") or {}).get("name") != "open_assistant":
+            if _import_shape(row).get("name") != "open_assistant":
                 yield line
             elif (tree := trees.get(line["message_tree_id"])) is None:
                 trees[line["message_tree_id"]] = line
@@ -525,10 +528,10 @@ CONVERTERS = {
     "sft": to_sft,
     "kto": to_kto,
     "prompt_only": to_prompt_only,
-    "as_imported": to_as_imported,
 }
-# Formats of whole conversations: they take every row of the export at once.
-GROUPED = {"tree": to_tree}
+# Formats that take every row of the export at once: whole conversations, or trees put back
+# together from the parts that the rows hold.
+GROUPED = {"tree": to_tree, "as_imported": as_imported_lines}
 
 
 def convert(row: dict, *, format: str, expansion: str = "consensus", margin: bool = False) -> Iterator[dict]:
@@ -582,10 +585,7 @@ def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
 def export_lines(rows, *, format: str, options: ExportOptions) -> Iterator[dict]:
     """Filter, restrict and convert native rows: the one pipeline of files and the API."""
     if format in GROUPED:
-        yield from GROUPED[format](_kept(rows, options))
-        return
-    if format == "as_imported":
-        yield from as_imported_lines(_kept(rows, options), expansion=options.expansion, margin=options.margin)
+        yield from GROUPED[format](_kept(rows, options), expansion=options.expansion, margin=options.margin)
         return
     marked = options.none_acceptable == "keep_marked" and format in _MARKABLE
     for row in _kept(rows, options):

@@ -58,7 +58,7 @@ def _conversation(
     if assignment_id is not None:
         turns = Assignment.objects.filter(id=assignment_id, comparison__conversation=OuterRef("pk"))
         conversations = conversations.filter(Exists(turns))
-    conversation = conversations.order_by().first()
+    conversation = conversations.first()
     if conversation is None:
         raise Http404("No such conversation." if assignment_id is None else "No such turn in this conversation.")
     conversation.project = project
