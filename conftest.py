@@ -11,6 +11,7 @@ pytest_plugins = [
     "labeler.tests.celery_worker",
     "labeler.tests.redis_server",
     "labeler.tests.browser",
+    "safety.tests.moderation_server",
     "rankings.tests.chat_browser",
 ]
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "labeler",
+    "safety",
     "rankings",
     "exports",
 ]

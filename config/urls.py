@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("exports.api_urls")),
     re_path(r"^api/", api_not_found),
     path("", include("labeler.urls")),
+    path("", include("safety.urls")),
     path("", include("rankings.urls")),
     path("", include("exports.urls")),
 ]

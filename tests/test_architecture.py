@@ -1,5 +1,5 @@
-"""Dependencies point one way: exports → rankings → labeler → ranklab, and no module imports itself
-back through others. Read from the source (every import, including those inside functions), so a
+"""Dependencies point one way: exports → rankings → safety → labeler → ranklab, and no module imports
+itself back through others. Read from the source (every import, including those inside functions), so a
 lazy import cannot hide a cycle."""
 
 import ast
@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lowest first: a package may import from its own layer and the layers below it.
-LAYERS = ["ranklab", "labeler", "rankings", "exports", "config"]
+LAYERS = ["ranklab", "labeler", "safety", "rankings", "exports", "config"]
 TASK_NAME = re.compile(r"\"(\w+\.tasks\.\w+)\"")
 
 
