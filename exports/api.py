@@ -17,7 +17,7 @@ from exports.models import ApiToken, Export
 from exports.native import native_rows
 from exports.options import OPTIONS, ExportOptions, Option
 from exports.pull import Cursor, pull_page
-from exports.services import jsonl
+from exports.services import export_check, jsonl
 from exports.tokens import token_authenticate
 from labeler.models import Project
 from labeler.projects import project_status_counts
@@ -220,6 +220,7 @@ class ComparisonsApi(PipelineView):
         try:
             format, options = params.validated_data["format"], params.options()
             cursor = Cursor.decode(params.validated_data.get("after"))
+            export_check(project=project, format=format, options=options)
         except RankLabError as error:
             raise ValidationError({"detail": str(error)}) from error
         limit = params.validated_data["limit"]

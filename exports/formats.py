@@ -5,6 +5,12 @@ the consensus, and in chat projects the turn's continuations. Every other format
 from it here, so all formats agree. Tiers are lists of candidate ids, best first; candidates
 in one tier are tied, and a tie never becomes a preference pair. A demonstration (an answer a
 trainer wrote in chat) is preferred to every sampled candidate of its turn.
+
+A ranking answers a question: "which response is better?" (`helpful`) or, in red-team
+projects, "which response is more harmful?" (`harmful`). Native rows keep the trainers'
+tiers as they ranked them; every other format reads a harmful ranking turned around, so that
+its first tier is always the answer to prefer (the least harmful), and never writes an answer
+marked as a successful attack as one to imitate.
 """
 
 from collections import defaultdict
@@ -12,8 +18,10 @@ from collections.abc import Iterable, Iterator
 
 from exports.options import ExportOptions
 from rankings.agreement import average_ranks, strict_pairs
+from rankings.consensus import ranked_pairs
+from ranklab.errors import RankLabError
 
-FORMATS = ("native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree", "as_imported")
+FORMATS = ("native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree", "as_imported", "redteam_pairs")
 # How the export page and the API describe each format (docs/export-formats.md says more).
 FORMAT_LABELS = {
     "native": "native: everything known about each comparison",
@@ -25,8 +33,57 @@ FORMAT_LABELS = {
     "prompt_only": "prompt_only: prompts without answers, for online training",
     "tree": "tree: one message tree per conversation",
     "as_imported": "as_imported: each row back in the shape it was imported in",
+    "redteam_pairs": "redteam_pairs: safe answers chosen over successful attacks (TRL pairs)",
 }
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# The questions a ranking answers (`labeler.models.RANKING_QUESTIONS`), kept here as text: formats are pure.
+HELPFUL, HARMFUL = "helpful", "harmful"
+# The formats that make preferences of the rankings' order: they refuse an export that mixes
+# helpfulness and harmfulness rankings unless it asks to (`ExportOptions.mix_questions`).
+PREFERENCE_FORMATS = ("trl", "hh", "openai_dpo", "sft", "kto", "tree", "as_imported")
+
+
+def check_questions(questions: set[str], *, format: str, options: ExportOptions) -> None:
+    """Refuse a preference export over rankings of both questions, unless the options allow it."""
+    if format in PREFERENCE_FORMATS and len(questions) > 1 and not options.mix_questions:
+        raise RankLabError(
+            f"These rankings answer different questions ({', '.join(sorted(questions))}): "
+            f"helpfulness and harmfulness preferences would be mixed in one {format} file. "
+            "Export them apart (e.g. by completion date), or set mix_questions to mix them on purpose."
+        )
+
+
+def row_question(row: dict) -> str:
+    """The question the row's rankings answered: `helpful`, `harmful`, or `mixed` when they differ."""
+    questions = {ranking.get("question", HELPFUL) for ranking in row["rankings"]}
+    if len(questions) > 1:
+        return "mixed"
+    return questions.pop() if questions else HELPFUL
+
+
+def oriented(row: dict) -> dict:
+    """The row with every harmful ranking turned around: the first tier is the answer to prefer.
+
+    The consensus is turned with them; a comparison ranked under both questions (its project's
+    red-team setting changed while it was ranked) takes its consensus from the turned rankings.
+    """
+    rankings = row["rankings"]
+    if not any(ranking.get("question") == HARMFUL for ranking in rankings):
+        return row
+    turned = [
+        {**ranking, "tiers": ranking["tiers"][::-1]} if ranking.get("question") == HARMFUL else ranking
+        for ranking in rankings
+    ]
+    if row_question(row) == HARMFUL:
+        consensus = row["consensus"][::-1]
+    else:
+        consensus = ranked_pairs([ranking["tiers"] for ranking in turned])
+    return {**row, "rankings": turned, "consensus": consensus}
+
+
+def attacked(row: dict) -> set[int]:
+    """The candidates of the row that a trainer marked as a successful attack."""
+    return {int(candidate) for ranking in row["rankings"] for candidate in ranking.get("attacks", {})}
 
 
 def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") -> list[tuple[int, int, int]]:
@@ -68,6 +125,7 @@ def _provenance(row: dict) -> dict:
         "group_id": row["conversation_id"],
         "annotator_count": len(row["rankings"]),
         "agreement": row["agreement"],
+        "question": row_question(row),
     }
 
 
@@ -181,16 +239,18 @@ def to_sft(row: dict, **_) -> Iterator[dict]:
     """
     if not row["prompt"]:
         return
+    harmful = attacked(row)
     if row["project_kind"] == "chat":
         for continuation in row["continuations"]:
-            yield {"messages": [*row["prompt"], {"role": "assistant", "content": continuation["text"]}]}
+            if continuation["is_demonstration"] or continuation["candidate_id"] not in harmful:
+                yield {"messages": [*row["prompt"], {"role": "assistant", "content": continuation["text"]}]}
         return
     written = [candidate for candidate in row["candidates"] if candidate.get("source") == "trainer"]
     consensus = row["consensus"]
     if written:
         position = {candidate: index for index, tier in enumerate(consensus) for candidate in tier}
         best = min(reversed(written), key=lambda candidate: position.get(candidate["id"], len(consensus)))["text"]
-    elif consensus and len(consensus[0]) == 1 and not row["none_acceptable"]:
+    elif consensus and len(consensus[0]) == 1 and not row["none_acceptable"] and consensus[0][0] not in harmful:
         best = _texts(row)[consensus[0][0]]
     else:
         return
@@ -215,12 +275,13 @@ def to_kto(row: dict, **_) -> Iterator[dict]:
     """TRL's unpaired preference format: each answer alone, labelled desirable or not.
 
     Sampled candidates are labelled from the consensus (`kto_labels`), in the order they were
-    sampled; a demonstration is always desirable.
+    sampled; a successful attack is always undesirable, a demonstration always desirable.
     """
     if not row["prompt"]:
         return
     answers, provenance = _answers(row), _provenance(row)
     labels = kto_labels(row["consensus"], none_acceptable=row["none_acceptable"])
+    labels.update(dict.fromkeys(attacked(row), False))
     for candidate in row["candidates"]:
         if (label := labels.get(candidate["id"])) is not None:
             yield {
@@ -248,6 +309,37 @@ def to_prompt_only(row: dict, **_) -> Iterator[dict]:
 
 def to_native(row: dict, **_) -> Iterator[dict]:
     yield row
+
+
+def to_redteam_pairs(row: dict, **_) -> Iterator[dict]:
+    """Adversarial pairs: each safe answer to a successful attack, chosen over the harmful candidate.
+
+    TRL's conversational preference format, as `trl` writes it, with the attack's harm
+    categories and tactics (every trainer's marks on that candidate) and where the safe answer
+    came from (`written`, or `candidate` when picked from the comparison's candidates).
+    """
+    if not row["prompt"] or not row.get("safe_answers"):
+        return
+    texts, provenance = _texts(row), _provenance(row)
+    marks: dict[str, list[dict]] = defaultdict(list)
+    for ranking in row["rankings"]:
+        for candidate, attack in ranking.get("attacks", {}).items():
+            marks[candidate].append(attack)
+    for answer in row["safe_answers"]:
+        harmful = answer["harmful_candidate_id"]
+        if harmful not in texts:
+            continue
+        attacks = marks.get(str(harmful), [])
+        yield {
+            "prompt": row["prompt"],
+            "chosen": _assistant(answer["text"]),
+            "rejected": _assistant(texts[harmful]),
+            **provenance,
+            "provenance": "red_team",
+            "harm_categories": sorted({attack["category"] for attack in attacks}),
+            "tactics": sorted({attack["tactic"] for attack in attacks}),
+            "safe_answer_source": "candidate" if answer["from_candidate_id"] is not None else "written",
+        }
 
 
 def _node(*, message_id: int | None, parent_id: int | None, role: str, text: str, **known) -> dict:
@@ -528,6 +620,7 @@ CONVERTERS = {
     "sft": to_sft,
     "kto": to_kto,
     "prompt_only": to_prompt_only,
+    "redteam_pairs": to_redteam_pairs,
 }
 # Formats that take every row of the export at once: whole conversations, or trees put back
 # together from the parts that the rows hold.
@@ -579,16 +672,21 @@ def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
             for continuation in row["continuations"]
             if continuation["is_demonstration"] or continuation["candidate_id"] in keep
         ],
+        # A safe answer belongs to the endpoint whose answer it replaces.
+        "safe_answers": [answer for answer in row.get("safe_answers", []) if answer["harmful_candidate_id"] in keep],
     }
 
 
 def export_lines(rows, *, format: str, options: ExportOptions) -> Iterator[dict]:
     """Filter, restrict and convert native rows: the one pipeline of files and the API."""
+    kept = _kept(rows, options)
+    if format != "native":
+        kept = map(oriented, kept)
     if format in GROUPED:
-        yield from GROUPED[format](_kept(rows, options), expansion=options.expansion, margin=options.margin)
+        yield from GROUPED[format](kept, expansion=options.expansion, margin=options.margin)
         return
     marked = options.none_acceptable == "keep_marked" and format in _MARKABLE
-    for row in _kept(rows, options):
+    for row in kept:
         lines = convert(row, format=format, expansion=options.expansion, margin=options.margin)
         if marked:
             lines = ({**line, "none_acceptable": row["none_acceptable"]} for line in lines)

@@ -122,7 +122,10 @@ def _queries(sql: SimpleNamespace) -> tuple[str, str, str]:
         'annotator', r.trainer_id, 'tiers', {sql.json("r.tiers")}, 'display_order', {sql.json("r.display_order")},
         'flags', {sql.json("r.flags")}, 'rationale', r.rationale, 'none_acceptable', {sql.boolean("r.none_acceptable")},
         'duration_ms', r.duration_ms, 'matches_display_order', {sql.boolean("r.matches_display_order")},
-        'submitted_at', {sql.iso("r.submitted_at")})"""
+        'submitted_at', {sql.iso("r.submitted_at")}, 'question', r.question, 'attacks', {sql.json("r.attacks")})"""
+    safe_answer = f"""{sql.object}(
+        'harmful_candidate_id', s.harmful_candidate_id, 'text', s.text, 'from_candidate_id', s.from_candidate_id,
+        'author', s.author_id, 'created_at', {sql.iso("s.created_at")})"""
     comparisons = f"""
     SELECT c.id, c.conversation_id, c.prompt_message_id, c.is_gold,
         {sql.iso("c.completed_at")},
@@ -131,7 +134,8 @@ def _queries(sql: SimpleNamespace) -> tuple[str, str, str]:
         (SELECT {sql.array(candidate, "ca.sample_index")}
          FROM labeler_candidate ca LEFT JOIN labeler_modelendpoint e ON e.id = ca.endpoint_id
          WHERE ca.comparison_id = c.id),
-        (SELECT {sql.array(ranking, "r.submitted_at, r.id")} FROM rankings_ranking r WHERE r.comparison_id = c.id)
+        (SELECT {sql.array(ranking, "r.submitted_at, r.id")} FROM rankings_ranking r WHERE r.comparison_id = c.id),
+        (SELECT {sql.array(safe_answer, "s.created_at, s.id")} FROM rankings_safeanswer s WHERE s.comparison_id = c.id)
     FROM labeler_comparison c WHERE c.id {sql.ids}
     """  # noqa: S608
     conversations = f"""
@@ -190,17 +194,20 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
     unordered = connection.vendor == "sqlite"
     kind = project.kind
     for comparison_id in ids:
-        (_, conversation_id, prompt_id, is_gold, completed_at, skips, adjudicated, candidates, rankings) = by_id[
+        (_, conversation_id, prompt_id, is_gold, completed_at, skips, adjudicated, candidates, rankings, safe) = by_id[
             comparison_id
         ]
         external_id, metadata, rating, ended_at = conversations[conversation_id]
-        candidates, judged = loads(candidates), loads(rankings)
+        candidates, judged, safe_answers = loads(candidates), loads(rankings), loads(safe)
         if unordered:
             candidates.sort(key=_INDEX)
             judged.sort(key=_SUBMITTED)
+            safe_answers.sort(key=_CREATED)
         for ranking in judged:
             trainer_id = ranking["annotator"]
             ranking["annotator"] = pseudonyms.get(trainer_id) or pseudonym(trainer_id)
+        for answer in safe_answers:
+            answer["author"] = pseudonym(answer["author"])
         tiers = [ranking["tiers"] for ranking in judged]
         adjudicated = loads(adjudicated) if adjudicated else None
         votes = [ranking["none_acceptable"] for ranking in judged]
@@ -232,6 +239,7 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
             "continuations": answered or [],
             "conversation_rating": rating,
             "conversation_ended_at": ended_at,
+            "safe_answers": safe_answers,
         }
 
 
@@ -248,4 +256,5 @@ def _path(messages: dict[int, tuple], message_id: int | None) -> tuple[list[dict
 
 _INDEX = itemgetter("index")
 _SUBMITTED = itemgetter("submitted_at")
+_CREATED = itemgetter("created_at")
 _MESSAGE = itemgetter("message_id")

@@ -69,6 +69,18 @@ class ExportOptions:
         default=False,
         metadata=_spec(bool, is_filter=False, form_help="Add the rank distance as `margin` on every pair."),
     )
+    # Rankings answer "which is better?" or, in red-team projects, "which is more harmful?": a
+    # preference format mixes the two only when asked to, so no one trains one model on both by accident.
+    mix_questions: bool = field(
+        default=False,
+        metadata=_spec(
+            bool,
+            is_filter=False,
+            form_help="Allow pairs of helpfulness and of harmfulness rankings in one preference file.",
+            api_help="allow helpfulness and harmfulness rankings in one preference format",
+            cli_help="allow helpfulness and harmfulness rankings in one preference format",
+        ),
+    )
     min_rankings: int = field(default=0, metadata=_spec(int, minimum=0))
     min_agreement: float | None = field(default=None, metadata=_spec(float, minimum=0, maximum=1))
     exclude_flag: str | None = field(
@@ -150,6 +162,7 @@ class ExportOptions:
         return cls(
             expansion=stored.get("expansion", "consensus"),
             margin=bool(stored.get("margin", False)),
+            mix_questions=bool(stored.get("mix_questions", False)),
             **{**filters, **days},
         )
 
@@ -162,8 +175,11 @@ class ExportOptions:
         }
 
     def to_json(self) -> dict:
-        """The shape `Export.options` and the manifests have always held."""
-        return {"expansion": self.expansion, "margin": self.margin, "filters": self.filters()}
+        """The shape `Export.options` and the manifests have always held; `mix_questions` only when set."""
+        shape = {"expansion": self.expansion, "margin": self.margin, "filters": self.filters()}
+        if self.mix_questions:
+            shape["mix_questions"] = True
+        return shape
 
 
 def _day(name: str, value: date | str) -> date:

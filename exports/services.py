@@ -9,6 +9,7 @@ life changes nothing: its file is removed and the newer run's stands.
 import hashlib
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, time
 
 import orjson
 from django.core.files import File
@@ -17,12 +18,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from exports.formats import FORMATS, SCHEMA_VERSION, export_lines
+from exports.formats import FORMATS, PREFERENCE_FORMATS, SCHEMA_VERSION, check_questions, export_lines
 from exports.models import Export
 from exports.native import native_rows
 from exports.options import ExportOptions
 from exports.webhooks import webhooks_notify
 from labeler.models import Comparison, Project
+from rankings.models import Ranking
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
 
@@ -56,10 +58,31 @@ def comparisons_for_export(*, project: Project):
     )
 
 
-def export_create(*, project: Project, user, format: str, options: ExportOptions) -> Export:
-    """Queue an export; the worker writes it once this transaction commits."""
+def export_questions(*, project: Project, options: ExportOptions) -> set[str]:
+    """The questions the rankings of an export's completed comparisons answer, in one query.
+
+    The completion dates narrow it as they narrow the export; the other filters, decided row by
+    row, do not: a mix they would leave out is still refused.
+    """
+    rankings = Ranking.objects.filter(comparison__project=project, comparison__status=Comparison.Status.COMPLETE)
+    if options.completed_after:
+        rankings = rankings.filter(comparison__completed_at__gte=datetime.combine(options.completed_after, time(), UTC))
+    if options.completed_before:
+        rankings = rankings.filter(comparison__completed_at__lt=datetime.combine(options.completed_before, time(), UTC))
+    return set(rankings.order_by().values_list("question", flat=True).distinct())
+
+
+def export_check(*, project: Project, format: str, options: ExportOptions) -> None:
+    """Refuse, before any row is written, an export the options do not allow (a mix of questions)."""
     if format not in FORMATS:
         raise RankLabError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
+    if format in PREFERENCE_FORMATS and not options.mix_questions:
+        check_questions(export_questions(project=project, options=options), format=format, options=options)
+
+
+def export_create(*, project: Project, user, format: str, options: ExportOptions) -> Export:
+    """Queue an export; the worker writes it once this transaction commits."""
+    export_check(project=project, format=format, options=options)
     with transaction.atomic():
         export = Export.objects.create(
             project=project,
@@ -105,6 +128,10 @@ def _touch(export: Export, **fields) -> None:
 
 def _write(export: Export) -> None:
     project = export.project
+    options = ExportOptions.from_json(export.options)
+    # Rankings may have come in since the export was asked for: the rule holds for what is written.
+    questions = export_questions(project=project, options=options)
+    check_questions(questions, format=export.format, options=options)
     comparisons = comparisons_for_export(project=project)
     _touch(export, total=comparisons.count())
     digest, rows, done = hashlib.sha256(), 0, 0
@@ -121,7 +148,7 @@ def _write(export: Export) -> None:
         lines = export_lines(
             progress(native_rows(project=project, comparisons=comparisons)),
             format=export.format,
-            options=ExportOptions.from_json(export.options),
+            options=options,
         )
         for chunk in jsonl(lines):
             scratch.write(chunk)
@@ -136,6 +163,8 @@ def _write(export: Export) -> None:
         "format": export.format,
         "schema_version": export.schema_version,
         "options": export.options,
+        "questions": sorted(questions),
+        "mix_questions": options.mix_questions,
         "row_count": rows,
         "comparisons": done,
         "sha256": digest.hexdigest(),

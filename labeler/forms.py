@@ -1,7 +1,12 @@
 from django import forms
 
-from labeler.models import Membership, Project
-from labeler.projects import flag_taxonomy_format, flag_taxonomy_parse
+from labeler.models import OVER_REFUSAL_FLAG, Membership, Project
+from labeler.projects import (
+    flag_taxonomy_format,
+    flag_taxonomy_parse,
+    harm_categories_format,
+    harm_categories_parse,
+)
 from ranklab.errors import RankLabError
 
 
@@ -10,6 +15,12 @@ class ProjectForm(forms.ModelForm):
         label="Flag taxonomy",
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="One flag per line, as `key: Label`. Trainers set flags per candidate.",
+    )
+    harm_category_lines = forms.CharField(
+        label="Harm categories",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Red-team projects: one per line, as `key: Label`. A trainer names one for each successful attack.",
     )
     scenario_lines = forms.CharField(
         label="Chat scenarios",
@@ -21,8 +32,8 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
         fields = [
-            "name", "kind", "guidelines", "k", "overlap", "ties_allowed", "rationale_required", "lease_minutes",
-            "system_prompt", "turn_limit",
+            "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
+            "lease_minutes", "system_prompt", "turn_limit",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
@@ -30,6 +41,7 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["flags"].initial = flag_taxonomy_format(self.instance.flag_taxonomy)
+        self.fields["harm_category_lines"].initial = harm_categories_format(self.instance.harm_categories)
         self.fields["scenario_lines"].initial = "\n".join(self.instance.scenarios)
         # Only chat projects use it: a comparison project's form may leave it out.
         self.fields["turn_limit"].required = False
@@ -45,12 +57,30 @@ class ProjectForm(forms.ModelForm):
         except RankLabError as error:
             raise forms.ValidationError(str(error)) from error
 
+    def clean_harm_category_lines(self) -> list[dict]:
+        try:
+            categories = harm_categories_parse(self.cleaned_data["harm_category_lines"])
+        except RankLabError as error:
+            raise forms.ValidationError(str(error)) from error
+        if not categories and self.data.get("red_team"):
+            raise forms.ValidationError("A red-team project needs at least one harm category.")
+        return categories or self.instance.harm_categories
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        flags = cleaned.get("flags")
+        # Over-refusal is the other half of red-teaming: its flag is always offered there.
+        if cleaned.get("red_team") and flags is not None and OVER_REFUSAL_FLAG["key"] not in {f["key"] for f in flags}:
+            cleaned["flags"] = [*flags, dict(OVER_REFUSAL_FLAG)]
+        return cleaned
+
     def clean_scenario_lines(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["scenario_lines"].splitlines() if line.strip()]
 
     def save(self, commit: bool = True) -> Project:
         # `flags` and `scenario_lines` are not model fields: the ModelForm would leave them as they were.
         self.instance.flag_taxonomy = self.cleaned_data["flags"]
+        self.instance.harm_categories = self.cleaned_data["harm_category_lines"]
         self.instance.scenarios = self.cleaned_data["scenario_lines"]
         return super().save(commit=commit)
 
@@ -58,6 +88,7 @@ class ProjectForm(forms.ModelForm):
         """The cleaned values as keyword arguments for the model."""
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["flag_taxonomy"] = self.cleaned_data["flags"]
+        values["harm_categories"] = self.cleaned_data["harm_category_lines"]
         values["scenarios"] = self.cleaned_data["scenario_lines"]
         return values
 

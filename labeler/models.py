@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from labeler.harm import default_harm_categories
+
 DEFAULT_FLAG_TAXONOMY = [
     {"key": "fails_task", "label": "Fails the task"},
     {"key": "untruthful", "label": "Untruthful / hallucination"},
@@ -20,6 +22,13 @@ DEFAULT_FLAG_TAXONOMY = [
 
 def default_flag_taxonomy() -> list[dict]:
     return [dict(flag) for flag in DEFAULT_FLAG_TAXONOMY]
+
+
+# The question a ranking answers: its key is stored with each ranking and travels into every export.
+HELPFUL, HARMFUL = "helpful", "harmful"
+RANKING_QUESTIONS = {HELPFUL: "Which response is better?", HARMFUL: "Which response is more harmful?"}
+# The flag a red-team trainer sets on an answer that refuses a harmless request.
+OVER_REFUSAL_FLAG = {"key": "unnecessary_refusal", "label": "Refuses needlessly"}
 
 
 class Project(models.Model):
@@ -41,6 +50,12 @@ class Project(models.Model):
     rationale_required = models.BooleanField(default=False)
     lease_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     flag_taxonomy = models.JSONField(default=default_flag_taxonomy, blank=True)
+    red_team = models.BooleanField(
+        "red team",
+        default=False,
+        help_text="Red team: trainers try to make the model misbehave, and rank which response is more harmful.",
+    )
+    harm_categories = models.JSONField(default=default_harm_categories, blank=True)
     # Chat projects: what a new conversation starts with, and how long it may grow.
     system_prompt = models.TextField(blank=True, help_text="Chat projects: the system message of every conversation.")
     scenarios = models.JSONField(
@@ -70,6 +85,19 @@ class Project(models.Model):
     @property
     def flag_keys(self) -> set[str]:
         return {flag["key"] for flag in self.flag_taxonomy}
+
+    @property
+    def question(self) -> str:
+        """The key of the question its trainers answer when they rank."""
+        return HARMFUL if self.red_team else HELPFUL
+
+    @property
+    def question_text(self) -> str:
+        return RANKING_QUESTIONS[self.question]
+
+    @property
+    def harm_category_keys(self) -> set[str]:
+        return {category["key"] for category in self.harm_categories}
 
 
 class Membership(models.Model):

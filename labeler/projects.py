@@ -15,7 +15,16 @@ _FLAG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 def flag_taxonomy_parse(text: str) -> list[dict]:
     """`key: Label` per line → the taxonomy; errors name the line."""
-    flags, seen = [], set()
+    return _taxonomy_parse(text, what="Flag")
+
+
+def harm_categories_parse(text: str) -> list[dict]:
+    """`key: Label` per line → the harm categories of a red-team project; errors name the line."""
+    return _taxonomy_parse(text, what="Harm category")
+
+
+def _taxonomy_parse(text: str, *, what: str) -> list[dict]:
+    entries, seen = [], set()
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -23,20 +32,23 @@ def flag_taxonomy_parse(text: str) -> list[dict]:
         key, sep, label = line.partition(":")
         key, label = key.strip(), label.strip()
         if not sep or not label:
-            raise RankLabError(f"Flag line {number}: write it as `key: Label`.")
+            raise RankLabError(f"{what} line {number}: write it as `key: Label`.")
         if not _FLAG_KEY.match(key):
             raise RankLabError(
-                f"Flag line {number}: the key {key!r} must be lowercase letters, digits and underscores."
+                f"{what} line {number}: the key {key!r} must be lowercase letters, digits and underscores."
             )
         if key in seen:
-            raise RankLabError(f"Flag line {number}: the key {key!r} is used twice.")
+            raise RankLabError(f"{what} line {number}: the key {key!r} is used twice.")
         seen.add(key)
-        flags.append({"key": key, "label": label[:100]})
-    return flags
+        entries.append({"key": key, "label": label[:100]})
+    return entries
 
 
 def flag_taxonomy_format(flags: list[dict]) -> str:
     return "\n".join(f"{flag['key']}: {flag['label']}" for flag in flags)
+
+
+harm_categories_format = flag_taxonomy_format
 
 
 def _unique_slug(name: str) -> str:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from labeler.models import Assignment, Comparison, Project
+from labeler.models import HARMFUL, HELPFUL, RANKING_QUESTIONS, Assignment, Candidate, Comparison, Project
 
 
 class Ranking(models.Model):
@@ -17,6 +17,17 @@ class Ranking(models.Model):
     )
     tiers = models.JSONField()
     flags = models.JSONField(default=dict, blank=True, help_text="Candidate id → list of flag keys.")
+    # The question the trainer answered, from the project at submission: exports never mix them by accident.
+    # A database default too, so writers that name only the columns they fill keep working.
+    question = models.CharField(
+        max_length=10,
+        choices=[(HELPFUL, RANKING_QUESTIONS[HELPFUL]), (HARMFUL, RANKING_QUESTIONS[HARMFUL])],
+        default=HELPFUL,
+        db_default=HELPFUL,
+    )
+    attacks = models.JSONField(
+        default=dict, blank=True, help_text="Red team: candidate id → {category, tactic} of a successful attack."
+    )
     rationale = models.TextField(blank=True)
     none_acceptable = models.BooleanField(default=False)
     duration_ms = models.PositiveIntegerField(default=0)
@@ -34,6 +45,35 @@ class Ranking(models.Model):
 
     def __str__(self) -> str:
         return f"Ranking of comparison {self.comparison_id} by {self.trainer}"
+
+
+class SafeAnswer(models.Model):
+    """The answer the model should have given to a successful attack: chosen over the harmful candidate.
+
+    Written by a lead or a trainer who ranked the comparison, or picked from that comparison's
+    candidates (`from_candidate`). One per author and harmful candidate; writing again replaces it.
+    """
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="safe_answers")
+    harmful_candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="safe_answers")
+    text = models.TextField()
+    from_candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="picked_as_safe"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["harmful_candidate", "author"], name="safe_answer_one_per_author_and_candidate"
+            ),
+        ]
+        indexes = [models.Index(fields=["comparison"], name="safe_answer_comparison_idx")]
+
+    def __str__(self) -> str:
+        return f"Safe answer to candidate {self.harmful_candidate_id} by {self.author}"
 
 
 class Adjudication(models.Model):

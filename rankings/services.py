@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from labeler.harm import ATTACK_TACTICS
 from labeler.models import Assignment, Comparison, Project
 from rankings.models import Ranking
 from rankings.refresh import stats_maybe_refresh
@@ -17,6 +18,7 @@ from ranklab.errors import RankLabError
 MAX_RATIONALE_CHARS = 5000
 MAX_SKIP_REASON_CHARS = 200
 MAX_DURATION_MS = 24 * 3600 * 1000
+TACTIC_KEYS = frozenset(tactic["key"] for tactic in ATTACK_TACTICS)
 
 
 class ConfirmationNeeded(RankLabError):
@@ -33,6 +35,8 @@ class Judgement:
 
     tiers: list[list[int]]
     flags: dict[int, list[str]] = field(default_factory=dict)
+    # Red team: candidate id → {"category": key, "tactic": key}, for each answer the attack got out of the model.
+    attacks: dict[int, dict] = field(default_factory=dict)
     rationale: str = ""
     none_acceptable: bool = False
     duration_ms: int = 0
@@ -55,6 +59,7 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
         check_assignment_open(assignment=assignment, comparison=comparison)
         candidate_ids = set(comparison.candidates.values_list("id", flat=True))
         check_judgement(judgement=judgement, comparison=comparison, candidate_ids=candidate_ids)
+        check_attacks(attacks=judgement.attacks, project=project, candidate_ids=candidate_ids, names=_names(assignment))
         matches = _matches_display_order(judgement.tiers, assignment.display_order)
         if matches and not judgement.confirmed_display_order:
             raise ConfirmationNeeded(
@@ -67,6 +72,11 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
             assignment=assignment,
             tiers=judgement.tiers,
             flags={str(key): sorted(set(value)) for key, value in judgement.flags.items() if value},
+            question=project.question,
+            attacks={
+                str(key): {"category": value["category"], "tactic": value["tactic"]}
+                for key, value in judgement.attacks.items()
+            },
             rationale=judgement.rationale.strip(),
             none_acceptable=judgement.none_acceptable,
             duration_ms=min(judgement.duration_ms, _elapsed_ms(assignment, now)),
@@ -197,6 +207,34 @@ def check_judgement(*, judgement: Judgement, comparison: Comparison, candidate_i
         raise RankLabError(f"Keep the rationale under {MAX_RATIONALE_CHARS} characters.")
     if not isinstance(judgement.duration_ms, int) or not 0 <= judgement.duration_ms <= MAX_DURATION_MS:
         raise RankLabError("The time spent is out of range.")
+
+
+def check_attacks(*, attacks, project: Project, candidate_ids: set[int], names: dict[int, str]) -> None:
+    """The successful attacks a red-team trainer marked: a known candidate, harm category and tactic each."""
+    if not isinstance(attacks, dict):
+        raise RankLabError("Attacks must map candidate ids to a harm category and a tactic.")
+    if attacks and not project.red_team:
+        raise RankLabError("This is not a red-team project: there are no attacks to mark.")
+    for candidate, attack in attacks.items():
+        if candidate not in candidate_ids:
+            raise RankLabError(f"An attack names candidate {candidate}, which does not belong to this comparison.")
+        name = names.get(candidate, f"Candidate {candidate}")
+        if not isinstance(attack, dict) or set(attack) != {"category", "tactic"}:
+            raise RankLabError(f"{name}: an attack is a harm category and a tactic.")
+        category, tactic = attack["category"], attack["tactic"]
+        if not category:
+            raise RankLabError(f"{name}: choose the harm category of the attack.")
+        if not isinstance(category, str) or category not in project.harm_category_keys:
+            raise RankLabError(f"{name}: unknown harm category {category!r}.")
+        if not tactic:
+            raise RankLabError(f"{name}: choose the tactic of the attack.")
+        if not isinstance(tactic, str) or tactic not in TACTIC_KEYS:
+            raise RankLabError(f"{name}: unknown attack tactic {tactic!r}.")
+
+
+def _names(assignment: Assignment) -> dict[int, str]:
+    """Candidates as the trainer saw them: lettered in the order shown."""
+    return {candidate: f"Candidate {chr(ord('A') + index)}" for index, candidate in enumerate(assignment.display_order)}
 
 
 def _matches_display_order(tiers: list[list[int]], display_order: list[int]) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rankings.views import chat, dashboard, ranking
+from rankings.views import chat, dashboard, ranking, redteam
 
 urlpatterns = [
     path("", ranking.home, name="home"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("p/<slug:slug>/chat/<int:conversation_id>/branch/", chat.chat_branch, name="chat_branch"),
     path("p/<slug:slug>/chat/<int:conversation_id>/retry/", chat.chat_retry, name="chat_retry"),
     path("p/<slug:slug>/chat/<int:conversation_id>/end/", chat.chat_end, name="chat_end"),
+    path("p/<slug:slug>/red-team/", redteam.redteam_attacks, name="redteam_attacks"),
+    path("p/<slug:slug>/red-team/safe-answer/", redteam.redteam_safe_answer, name="redteam_safe_answer"),
     path("p/<slug:slug>/dashboard/", dashboard.project_dashboard, name="project_dashboard"),
     path("p/<slug:slug>/dashboard/recompute/", dashboard.project_stats_recompute, name="project_stats_recompute"),
     path("p/<slug:slug>/dashboard/comparisons/", dashboard.comparison_open, name="comparison_open"),

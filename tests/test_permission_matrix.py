@@ -62,6 +62,8 @@ ACCESS = {
     "comparison_open": "lead",
     "comparison_review": "lead",
     "adjudication_remove": "lead",
+    "redteam_attacks": "member",
+    "redteam_safe_answer": "member",
     "export_list": "lead",
     "export_download": "lead",
     "token_list": "lead",
@@ -73,7 +75,7 @@ POST_ONLY = {
     "project_member_remove", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",
     "rank_submit", "rank_skip", "project_stats_recompute", "adjudication_remove", "token_revoke", "webhook_add",
     "webhook_remove", "chat_start", "chat_turn", "chat_rank", "chat_continue", "chat_answer", "chat_branch",
-    "chat_retry", "chat_end",
+    "chat_retry", "chat_end", "redteam_safe_answer",
 }  # fmt: skip
 API = {"api_status", "api_exports", "api_comparisons"}
 IDENTITIES = ["anonymous", "trainer", "lead", "other_trainer", "other_lead", "superuser", "token", "other_token"]
@@ -106,8 +108,8 @@ def patterns(resolver=None, prefix="", namespace=None):
 @pytest.fixture
 def world(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
-    # A chat project: its trainer's chat pages answer too, the queue's as for any project.
-    project, other = ProjectFactory(kind=Project.Kind.CHAT), ProjectFactory()
+    # A red-team chat project: its trainer's chat and red-team pages answer too, the queue's as for any project.
+    project, other = ProjectFactory(kind=Project.Kind.CHAT, red_team=True), ProjectFactory()
     people = {
         "trainer": MembershipFactory(project=project, role=Membership.Role.TRAINER),
         "lead": MembershipFactory(project=project, role=Membership.Role.LEAD),

@@ -52,7 +52,7 @@ def test_native_rows_of_a_chat_carry_the_path_the_continuations_and_the_rating(c
     assert list(rows) == [ids["1"], ids["2"], ids["3"], ids["2b"]]
     m, c = chat.messages, chat.candidates
     for turn, row in zip(("1", "2", "3", "2b"), rows.values(), strict=True):
-        assert row["schema_version"] == 2
+        assert row["schema_version"] == 3
         assert row["project_kind"] == "chat"
         assert row["prompt"] == PROMPTS[turn]
         assert row["conversation_rating"] == 6
@@ -150,6 +150,7 @@ def test_kto_labels_each_answer_by_the_median_and_demonstrations_desirable(chat)
         "group_id",
         "annotator_count",
         "agreement",
+        "question",
         "provenance",
     }
 

@@ -40,4 +40,4 @@ def test_manage_export_writes_a_chat_projects_trees_under_the_current_schema(pro
     chat_project(project)
     call_command("export", project.slug, "--format", "tree")
     manifest = json.loads(capsys.readouterr().out)
-    assert (manifest["row_count"], manifest["comparisons"], manifest["schema_version"]) == (1, 4, 2)
+    assert (manifest["row_count"], manifest["comparisons"], manifest["schema_version"]) == (1, 4, 3)

@@ -12,6 +12,7 @@ from exports.options import ExportOptions
 from exports.services import comparisons_for_export
 from exports.tests.chat_data import chat_project
 from exports.tests.ranked import docs_project
+from exports.tests.redteam_data import red_team_chat
 from labeler.tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,11 +39,13 @@ def documented() -> dict[str, list[dict]]:
 
 
 def test_every_format_is_documented_with_lines_of_its_real_shapes(project):
-    """Lines of the imported conversation of the docs and of the tests' chat conversation; `trl` with margins too."""
+    """Lines of the imported conversation of the docs, of the tests' chat conversation and of a red-team
+    turn; `trl` with margins too."""
     docs_project(project)
     chat = chat_project(ProjectFactory())
+    red_team = red_team_chat(ProjectFactory())
     written = {format: [] for format in FORMATS}
-    for source in (project, chat.project):
+    for source in (project, chat.project, red_team.project):
         rows = list(native_rows(project=source, comparisons=comparisons_for_export(project=source)))
         for format in FORMATS:
             written[format] += export_lines(rows, format=format, options=ExportOptions())
@@ -53,4 +56,4 @@ def test_every_format_is_documented_with_lines_of_its_real_shapes(project):
         assert shown, format
         shapes = [shape(line) for line in written[format]]
         assert all(shape(line) in shapes for line in shown), format
-    assert lines["native"][0]["schema_version"] == 2
+    assert lines["native"][0]["schema_version"] == 3

@@ -16,6 +16,7 @@ from ranklab.errors import RankLabError
 EVERYTHING = ExportOptions(
     expansion="individual",
     margin=True,
+    mix_questions=True,
     min_rankings=2,
     min_agreement=0.5,
     exclude_flag="untruthful",
@@ -30,6 +31,7 @@ EVERYTHING = ExportOptions(
 TYPED = {
     "expansion": "individual",
     "margin": "true",
+    "mix_questions": "true",
     "min_rankings": "2",
     "min_agreement": "0.5",
     "exclude_flag": "untruthful",
@@ -46,6 +48,7 @@ def test_the_json_is_the_shape_exports_have_always_stored():
     assert EVERYTHING.to_json() == {
         "expansion": "individual",
         "margin": True,
+        "mix_questions": True,
         "filters": {
             "min_rankings": 2,
             "min_agreement": 0.5,

@@ -79,6 +79,7 @@ def test_trl_rows_are_conversational_with_an_explicit_prompt():
             "group_id": "conv-7",
             "annotator_count": 2,
             "agreement": 2 / 3,
+            "question": "helpful",
             "provenance": "sampled",
         },
         {
@@ -89,6 +90,7 @@ def test_trl_rows_are_conversational_with_an_explicit_prompt():
             "group_id": "conv-7",
             "annotator_count": 2,
             "agreement": 2 / 3,
+            "question": "helpful",
             "provenance": "sampled",
         },
     ]
@@ -266,6 +268,7 @@ def test_kto_rows_are_trls_unpaired_form_with_provenance():
         "group_id": "conv-7",
         "annotator_count": 2,
         "agreement": 2 / 3,
+        "question": "helpful",
         "provenance": "sampled",
     }
     assert [(line["completion"][0]["content"], line["label"], line["provenance"]) for line in lines] == [

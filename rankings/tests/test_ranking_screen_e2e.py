@@ -255,3 +255,41 @@ def test_an_unbroken_line_wraps_and_long_turns_collapse(ranking_page, live_serve
     assert turn.locator(".turn-text").bounding_box()["height"] < 400
     turn.locator(".expand").click()
     assert turn.locator(".turn-text").evaluate("text => text.scrollHeight <= text.clientHeight + 1")
+
+
+def test_a_red_team_trainer_marks_an_attack_with_its_category_and_tactic_by_keyboard(
+    ranking_page, live_server, project, trainer
+):
+    project.red_team = True
+    project.save(update_fields=["red_team"])
+    comparison_with(project, [HOSTILE[0], "Step one: get a crowbar.", "I can't help with that.", "Sure."])
+    page = ranking_page
+    page.goto(f"{live_server.url}/p/{project.slug}/rank/")
+    page.wait_for_selector("#cards .cand:focus")
+    assert page.locator("#rank-question").inner_text() == "Which response is more harmful?"
+    crowbar = page.locator("#cards .cand", has_text="crowbar")
+    crowbar.focus()
+    crowbar_id = int(crowbar.get_attribute("data-id"))
+
+    page.keyboard.press("1")  # the most harmful to the top
+    page.keyboard.press("a")  # to its "attack succeeded" box
+    page.keyboard.press("Space")
+    page.locator("#announcer", has_text="Attack marked").wait_for(state="attached")
+    page.keyboard.press("Tab")  # the harm category
+    assert page.evaluate("document.activeElement.id") == f"attack-category-{crowbar_id}"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # —, Hate, Harassment, Violence
+    page.keyboard.press("Tab")  # the tactic
+    assert page.evaluate("document.activeElement.id") == f"attack-tactic-{crowbar_id}"
+    page.keyboard.press("ArrowDown")  # Role-play
+    page.keyboard.press("Tab")  # refused needlessly: not this one
+    page.keyboard.press("Escape")
+    assert "attack succeeded" in crowbar.get_attribute("aria-label")
+    submit_and_wait(page)
+
+    ranking = Ranking.objects.get(trainer=trainer)
+    assert ranking.question == "harmful"
+    assert ranking.attacks == {str(crowbar_id): {"category": "violence", "tactic": "role_play"}}
+    assert ranking.tiers[0] == [crowbar_id]
+    assert page.dialogs == [] and not any("PWNED" in line for line in page.console)

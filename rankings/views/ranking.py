@@ -1,5 +1,7 @@
 """The trainer's side: their projects, then the ranking screen (lease, rank, submit or skip, repeat)."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -11,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from labeler.conversations import comparison_messages
-from labeler.models import Assignment, Candidate, Membership, Project
+from labeler.harm import ATTACK_TACTICS
+from labeler.models import OVER_REFUSAL_FLAG, Assignment, Candidate, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.selectors import project_get_for_trainer, projects_for_user
 from rankings.models import Ranking
@@ -25,6 +28,9 @@ SKIP_REASONS = [
     "All candidates are identical",
     "The candidates are broken or empty",
 ]
+
+# A red-team card's fields: its "attack succeeded" box, and the attack's harm category and tactic.
+_ATTACK_FIELD = re.compile(r"^attack-(?:(?:category|tactic)-)?(?P<candidate>[0-9]{1,18})$")
 
 # Tiers are a list of lists of candidate ids.
 _TIERS_DEPTH = 2
@@ -132,9 +138,18 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
     letters = {candidate_id: chr(ord("A") + index) for index, candidate_id in enumerate(assignment.display_order)}
     order, tied = list(assignment.display_order), set()
     flags: dict[int, set[str]] = {}
+    attacks: dict[int, dict] = {}
     if submitted is not None:
         order, tied = _arrangement(submitted, assignment.display_order)
         flags = {candidate_id: set(submitted.getlist(f"flag-{candidate_id}")) for candidate_id in texts}
+        attacks = {
+            candidate_id: {
+                "marked": bool(submitted.get(f"attack-{candidate_id}")),
+                "category": submitted.get(f"attack-category-{candidate_id}", ""),
+                "tactic": submitted.get(f"attack-tactic-{candidate_id}", ""),
+            }
+            for candidate_id in texts
+        }
     cards = [
         {
             "id": candidate_id,
@@ -142,10 +157,18 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
             "letter": letters[candidate_id],
             "tied": candidate_id in tied,
             "flags": flags.get(candidate_id, set()),
+            "attack": attacks.get(candidate_id, {}),
         }
         for candidate_id in order
     ]
+    flag_taxonomy = project.flag_taxonomy
+    if project.red_team:
+        # Over-refusal sits beside the attack controls, not among the other flags.
+        flag_taxonomy = [flag for flag in flag_taxonomy if flag["key"] != OVER_REFUSAL_FLAG["key"]]
     return {
+        "flag_taxonomy": flag_taxonomy,
+        "over_refusal": OVER_REFUSAL_FLAG,
+        "tactics": ATTACK_TACTICS,
         "messages_so_far": comparison_messages(comparison_id=assignment.comparison_id),
         "cards": cards,
         "skip_reasons": SKIP_REASONS,
@@ -176,15 +199,28 @@ def judgement_from(data) -> Judgement:
     except (ValueError, TypeError) as error:
         raise RankLabError("The ranking could not be read; reload the page and try again.") from error
     flags: dict[int, list[str]] = {}
+    attacked: set[int] = set()
     for key in data:
         if key.startswith("flag-"):
             try:
                 flags[int(key.removeprefix("flag-"))] = data.getlist(key)
             except ValueError as error:
                 raise RankLabError("A flag could not be read.") from error
+        elif match := _ATTACK_FIELD.match(key):
+            candidate = int(match["candidate"])
+            # A category or tactic chosen marks the attack as much as the box does.
+            if data.get(key, "") not in ("", "0"):
+                attacked.add(candidate)
     return Judgement(
         tiers=tiers,
         flags=flags,
+        attacks={
+            candidate: {
+                "category": data.get(f"attack-category-{candidate}", ""),
+                "tactic": data.get(f"attack-tactic-{candidate}", ""),
+            }
+            for candidate in sorted(attacked)
+        },
         rationale=data.get("rationale", ""),
         none_acceptable=bool(data.get("none_acceptable")),
         duration_ms=duration_ms,

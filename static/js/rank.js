@@ -64,13 +64,15 @@
           tie.setAttribute("aria-pressed", tied ? "true" : "false");
         }
         const flagged = card.querySelectorAll(".flags input:checked").length;
+        const attack = card.querySelector(".attack-toggle");
+        const attacked = attack && attack.checked;
         const count = card.querySelector(".flag-count");
         count.hidden = flagged === 0;
         count.textContent = flagged === 1 ? "1 flag" : flagged + " flags";
         card.setAttribute(
           "aria-label",
           "Candidate " + letter(card) + ", rank " + rank + (tied ? ", tied with the card above" : "") +
-            (flagged ? ", " + count.textContent : "")
+            (flagged ? ", " + count.textContent : "") + (attacked ? ", attack succeeded" : "")
         );
       });
       tiersInput.value = JSON.stringify(tiers());
@@ -129,7 +131,7 @@
     window.Sortable.create(list, {
       animation: 120,
       forceFallback: true,
-      filter: "input, label, summary, button, a",
+      filter: "input, label, summary, button, a, select",
       preventOnFilter: false,
       onEnd(event) {
         event.item.dataset.tied = "0";
@@ -145,13 +147,27 @@
       if (button.dataset.action === "tie") toggleTie(card);
       if (button.dataset.action === "expand") toggleExpand(card);
     });
-    list.addEventListener("change", refresh);
+    // Choosing a harm category or tactic marks the attack; unmarking it clears them.
+    list.addEventListener("change", (event) => {
+      const fieldset = event.target.closest(".attack");
+      if (fieldset) {
+        const toggle = fieldset.querySelector(".attack-toggle");
+        if (event.target.tagName === "SELECT" && event.target.value) toggle.checked = true;
+        if (event.target === toggle && !toggle.checked) fieldset.querySelectorAll("select").forEach((s) => { s.value = ""; });
+      }
+      refresh();
+    });
 
     list.addEventListener("keydown", (event) => {
       const card = event.target.closest(".cand");
       if (!card) return;
       if (event.target !== card) {
         if (event.key === "Escape") { event.preventDefault(); card.querySelector(".flags").open = false; card.focus(); }
+        if (event.key === " " && event.target.classList.contains("attack-toggle")) {
+          window.setTimeout(() => say(event.target.checked
+            ? "Attack marked on candidate " + letter(card) + ". Tab to its harm category and tactic."
+            : "Attack unmarked on candidate " + letter(card) + "."), 0);
+        }
         return;
       }
       const all = cards();
@@ -170,6 +186,9 @@
         flags.open = true;
         flags.querySelector("input").focus();
         say("Flags of candidate " + letter(card) + ". Space toggles a flag, Escape returns to the card.");
+      } else if (key === "a" && card.querySelector(".attack-toggle")) {
+        card.querySelector(".attack-toggle").focus();
+        say("Attack of candidate " + letter(card) + ". Space marks it, Tab goes to its harm category and tactic.");
       } else handled = false;
       if (handled) event.preventDefault();
     });

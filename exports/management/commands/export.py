@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from exports.formats import FORMATS, SCHEMA_VERSION
 from exports.models import Export
 from exports.options import OPTIONS, ExportOptions
-from exports.services import export_write
+from exports.services import export_check, export_write
 from labeler.models import Project
 from ranklab.errors import RankLabError
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
             raise CommandError(f"There is no project {options['project']!r}.")
         try:
             chosen = ExportOptions.from_values(options)
+            export_check(project=project, format=options["format"], options=chosen)
         except RankLabError as error:
             raise CommandError(str(error)) from error
         user = get_user_model().objects.filter(username=options["user"]).first() if options["user"] else None
