@@ -13,7 +13,9 @@ from collections.abc import Iterable, Iterator
 from exports.options import ExportOptions
 from rankings.agreement import average_ranks, strict_pairs
 
-FORMATS = ("native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree", "as_imported")
+FORMATS = (
+    "native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree", "as_imported", "moderation_feedback",
+)  # fmt: skip
 # How the export page and the API describe each format (docs/export-formats.md says more).
 FORMAT_LABELS = {
     "native": "native: everything known about each comparison",
@@ -25,6 +27,7 @@ FORMAT_LABELS = {
     "prompt_only": "prompt_only: prompts without answers, for online training",
     "tree": "tree: one message tree per conversation",
     "as_imported": "as_imported: each row back in the shape it was imported in",
+    "moderation_feedback": "moderation_feedback: texts with the filter's verdict and the trainers' judgements",
 }
 SCHEMA_VERSION = 2
 
@@ -248,6 +251,62 @@ def to_prompt_only(row: dict, **_) -> Iterator[dict]:
 
 def to_native(row: dict, **_) -> Iterator[dict]:
     yield row
+
+
+def to_moderation_feedback(row: dict, **_) -> Iterator[dict]:
+    """One line per reviewed verdict of the row: the text, the filter's verdict, the trainers' judgements.
+
+    `human_flagged`: more than half of the reviews find the text harmful (they confirm a
+    flagged verdict, or say it missed something). `human_categories`: the filter's categories
+    that most reviewers did not call harmless, and those most said it missed.
+    """
+    texts = _texts(row)
+    prompt = dict(zip(row["prompt_message_ids"], row["prompt"], strict=True))
+    for verdict in row.get("moderation", []):
+        reviews = verdict["reviews"]
+        if not reviews:
+            continue
+        if verdict["candidate_id"] is not None:
+            # A candidate left out by the `endpoint` filter takes its verdict with it.
+            if verdict["candidate_id"] not in texts:
+                continue
+            source, text = "candidate", texts[verdict["candidate_id"]]
+        else:
+            if verdict["message_id"] not in prompt:
+                continue
+            source, text = "message", prompt[verdict["message_id"]]["content"]
+        harmful = sum(
+            1
+            for review in reviews
+            if review["judgement"] == "false_negative" or (review["judgement"] == "confirmed" and verdict["flagged"])
+        )
+        harmless_votes = sum(1 for review in reviews if review["judgement"] == "false_positive")
+        missed = defaultdict(int)
+        for review in reviews:
+            if review["judgement"] == "false_negative":
+                missed[review["category"]] += 1
+        kept = [] if harmless_votes * 2 > len(reviews) else verdict["harm_categories"]
+        yield {
+            "text": text,
+            "source": source,
+            "project": row["project"],
+            "comparison_id": row["comparison_id"],
+            "candidate_id": verdict["candidate_id"],
+            "message_id": verdict["message_id"],
+            "verdict_id": verdict["verdict_id"],
+            "filter": {
+                "flagged": verdict["flagged"],
+                "categories": verdict["categories"],
+                "harm_categories": verdict["harm_categories"],
+                "scores": verdict["scores"],
+                "model": verdict["model"],
+            },
+            "human": reviews,
+            "human_flagged": harmful * 2 > len(reviews),
+            "human_categories": sorted(
+                set(kept) | {category for category, votes in missed.items() if votes * 2 > len(reviews)}
+            ),
+        }
 
 
 def _node(*, message_id: int | None, parent_id: int | None, role: str, text: str, **known) -> dict:
@@ -528,6 +587,7 @@ CONVERTERS = {
     "sft": to_sft,
     "kto": to_kto,
     "prompt_only": to_prompt_only,
+    "moderation_feedback": to_moderation_feedback,
 }
 # Formats that take every row of the export at once: whole conversations, or trees put back
 # together from the parts that the rows hold.

@@ -78,6 +78,12 @@ class ModerationVerdict(models.Model):
         text = f"candidate {self.candidate_id}" if self.candidate_id else f"message {self.message_id}"
         return f"Moderation of {text} ({self.status})"
 
+    @property
+    def flagged_scores(self) -> list[tuple[str, float | None]]:
+        """The flagged categories with their scores, highest first."""
+        scored = [(category, self.scores.get(category)) for category in self.categories]
+        return sorted(scored, key=lambda item: -(item[1] or 0.0))
+
 
 class ModerationReview(models.Model):
     """A trainer's judgement of a verdict; one per trainer and verdict, which they may change."""
