@@ -290,6 +290,16 @@ CELERY_BEAT_SCHEDULE["export-sweep"] = {
     "schedule": env.float("RANKLAB_EXPORT_SWEEP_EVERY_SECONDS", default=60.0),
 }
 
+# Moderation verdicts (safety/verdicts.py): a check that found the filter down waits this long,
+# doubling per failure up to the ceiling; beat checks again what is due.
+RANKLAB_MODERATION_RETRY_SECONDS = env.float("RANKLAB_MODERATION_RETRY_SECONDS", default=30.0)
+RANKLAB_MODERATION_RETRY_MAX_SECONDS = env.float("RANKLAB_MODERATION_RETRY_MAX_SECONDS", default=1800.0)
+RANKLAB_MODERATION_SWEEP_BATCH = env.int("RANKLAB_MODERATION_SWEEP_BATCH", default=500)
+CELERY_BEAT_SCHEDULE["moderation-sweep"] = {
+    "task": "safety.tasks.moderation_sweep",
+    "schedule": env.float("RANKLAB_MODERATION_SWEEP_EVERY_SECONDS", default=60.0),
+}
+
 # /metrics (config/operations.py) asks for this bearer token when it is set.
 RANKLAB_METRICS_TOKEN = env.str("RANKLAB_METRICS_TOKEN", default="")
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from exports.formats import FORMAT_LABELS, FORMATS, export_lines
 from exports.models import ApiToken, Export
-from exports.native import native_rows
+from exports.moderation import export_rows
 from exports.options import OPTIONS, ExportOptions, Option
 from exports.pull import Cursor, pull_page
 from exports.services import export_check, jsonl
@@ -225,7 +225,7 @@ class ComparisonsApi(PipelineView):
             raise ValidationError({"detail": str(error)}) from error
         limit = params.validated_data["limit"]
         page = pull_page(project=project, cursor=cursor, limit=limit)
-        rows = native_rows(project=project, comparisons=page.comparisons)
+        rows = export_rows(project=project, comparisons=page.comparisons, format=format)
         response = StreamingHttpResponse(
             jsonl(export_lines(rows, format=format, options=options)), content_type="application/jsonl"
         )

@@ -21,7 +21,10 @@ from rankings.agreement import average_ranks, strict_pairs
 from rankings.consensus import ranked_pairs
 from ranklab.errors import RankLabError
 
-FORMATS = ("native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree", "as_imported", "redteam_pairs")
+FORMATS = (
+    "native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree", "as_imported", "redteam_pairs",
+    "moderation_feedback",
+)  # fmt: skip
 # How the export page and the API describe each format (docs/export-formats.md says more).
 FORMAT_LABELS = {
     "native": "native: everything known about each comparison",
@@ -34,6 +37,7 @@ FORMAT_LABELS = {
     "tree": "tree: one message tree per conversation",
     "as_imported": "as_imported: each row back in the shape it was imported in",
     "redteam_pairs": "redteam_pairs: safe answers chosen over successful attacks (TRL pairs)",
+    "moderation_feedback": "moderation_feedback: texts with the filter's verdict and the trainers' judgements",
 }
 SCHEMA_VERSION = 3
 # The questions a ranking answers (`labeler.models.RANKING_QUESTIONS`), kept here as text: formats are pure.
@@ -342,6 +346,62 @@ def to_redteam_pairs(row: dict, **_) -> Iterator[dict]:
         }
 
 
+def to_moderation_feedback(row: dict, **_) -> Iterator[dict]:
+    """One line per reviewed verdict of the row: the text, the filter's verdict, the trainers' judgements.
+
+    `human_flagged`: more than half of the reviews find the text harmful (they confirm a
+    flagged verdict, or say it missed something). `human_categories`: the filter's categories
+    that most reviewers did not call harmless, and those most said it missed.
+    """
+    texts = _texts(row)
+    prompt = dict(zip(row["prompt_message_ids"], row["prompt"], strict=True))
+    for verdict in row.get("moderation", []):
+        reviews = verdict["reviews"]
+        if not reviews:
+            continue
+        if verdict["candidate_id"] is not None:
+            # A candidate left out by the `endpoint` filter takes its verdict with it.
+            if verdict["candidate_id"] not in texts:
+                continue
+            source, text = "candidate", texts[verdict["candidate_id"]]
+        else:
+            if verdict["message_id"] not in prompt:
+                continue
+            source, text = "message", prompt[verdict["message_id"]]["content"]
+        harmful = sum(
+            1
+            for review in reviews
+            if review["judgement"] == "false_negative" or (review["judgement"] == "confirmed" and verdict["flagged"])
+        )
+        harmless_votes = sum(1 for review in reviews if review["judgement"] == "false_positive")
+        missed = defaultdict(int)
+        for review in reviews:
+            if review["judgement"] == "false_negative":
+                missed[review["category"]] += 1
+        kept = [] if harmless_votes * 2 > len(reviews) else verdict["harm_categories"]
+        yield {
+            "text": text,
+            "source": source,
+            "project": row["project"],
+            "comparison_id": row["comparison_id"],
+            "candidate_id": verdict["candidate_id"],
+            "message_id": verdict["message_id"],
+            "verdict_id": verdict["verdict_id"],
+            "filter": {
+                "flagged": verdict["flagged"],
+                "categories": verdict["categories"],
+                "harm_categories": verdict["harm_categories"],
+                "scores": verdict["scores"],
+                "model": verdict["model"],
+            },
+            "human": reviews,
+            "human_flagged": harmful * 2 > len(reviews),
+            "human_categories": sorted(
+                set(kept) | {category for category, votes in missed.items() if votes * 2 > len(reviews)}
+            ),
+        }
+
+
 def _node(*, message_id: int | None, parent_id: int | None, role: str, text: str, **known) -> dict:
     """A node of the tree; every node has every key, so a loader infers one schema at every depth.
 
@@ -621,6 +681,7 @@ CONVERTERS = {
     "kto": to_kto,
     "prompt_only": to_prompt_only,
     "redteam_pairs": to_redteam_pairs,
+    "moderation_feedback": to_moderation_feedback,
 }
 # Formats that take every row of the export at once: whole conversations, or trees put back
 # together from the parts that the rows hold.

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from exports.formats import FORMATS, PREFERENCE_FORMATS, SCHEMA_VERSION, check_questions, export_lines
 from exports.models import Export
-from exports.native import native_rows
+from exports.moderation import export_rows
 from exports.options import ExportOptions
 from exports.webhooks import webhooks_notify
 from labeler.models import Comparison, Project
@@ -146,7 +146,7 @@ def _write(export: Export) -> None:
 
     with tempfile.TemporaryFile() as scratch:
         lines = export_lines(
-            progress(native_rows(project=project, comparisons=comparisons)),
+            progress(export_rows(project=project, comparisons=comparisons, format=export.format)),
             format=export.format,
             options=options,
         )

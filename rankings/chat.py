@@ -25,6 +25,7 @@ from labeler.models import Assignment, Candidate, Comparison, Conversation, Mess
 from labeler.sampling.queueing import enqueue_comparison_sampling
 from rankings.models import Ranking
 from ranklab.errors import RankLabError
+from safety.verdicts import verdict_open_for_message
 
 # A turn is the trainer's own: their lease on it outlasts any pause in the conversation.
 TURN_LEASE = timedelta(days=7)
@@ -89,6 +90,7 @@ def chat_turn_write(*, conversation: Conversation, trainer, text: str, revision:
         )
         _move_head(conversation, message)
         enqueue_comparison_sampling(comparison_id=comparison.id)
+        verdict_open_for_message(message=message, comparison=comparison)
     return comparison
 
 

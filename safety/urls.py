@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from safety.views import moderation
+
+urlpatterns = [
+    path("p/<slug:slug>/moderation/", moderation.moderation_settings, name="moderation_settings"),
+    path(
+        "p/<slug:slug>/moderation/verdicts/<int:verdict_id>/review/",
+        moderation.moderation_review,
+        name="moderation_review",
+    ),
+]

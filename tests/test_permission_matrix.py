@@ -25,6 +25,7 @@ from labeler.models import Membership, Project
 from labeler.tests.factories import MembershipFactory, ModelEndpointFactory, ProjectFactory, UserFactory
 from rankings.chat import conversation_start
 from rankings.tests.factories import lease, ready_comparisons
+from safety.models import ModerationEndpoint, ModerationVerdict
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -70,12 +71,14 @@ ACCESS = {
     "token_revoke": "lead",
     "webhook_add": "lead",
     "webhook_remove": "lead",
+    "moderation_settings": "lead",
+    "moderation_review": "trainer",
 }
 POST_ONLY = {
     "project_member_remove", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",
     "rank_submit", "rank_skip", "project_stats_recompute", "adjudication_remove", "token_revoke", "webhook_add",
     "webhook_remove", "chat_start", "chat_turn", "chat_rank", "chat_continue", "chat_answer", "chat_branch",
-    "chat_retry", "chat_end", "redteam_safe_answer",
+    "chat_retry", "chat_end", "redteam_safe_answer", "moderation_review",
 }  # fmt: skip
 API = {"api_status", "api_exports", "api_comparisons"}
 IDENTITIES = ["anonymous", "trainer", "lead", "other_trainer", "other_lead", "superuser", "token", "other_token"]
@@ -122,6 +125,15 @@ def world(tmp_path, settings):
     conversation = conversation_start(project=project, trainer=people["trainer"].user)
     rejects = rejects_report_save(project=project, rejects=[])
     endpoint = ModelEndpointFactory(project=project, base_url="http://127.0.0.1:9/v1", timeout_seconds=2)
+    ModerationEndpoint.objects.create(project=project, base_url="http://127.0.0.1:9/v1", timeout_seconds=2)
+    verdict = ModerationVerdict.objects.create(
+        project=project,
+        comparison=assignment.comparison,
+        candidate=assignment.comparison.candidates.first(),
+        status=ModerationVerdict.Status.CHECKED,
+        flagged=True,
+        categories=["violence"],
+    )
     name = default_storage.save(f"exports/{project.slug}/1-native.jsonl", ContentFile(b"{}\n"))
     export = Export.objects.create(project=project, format="native", status=Export.Status.DONE, file=name)
     token, secret = token_create(project=project, name="ci", user=None)
@@ -142,6 +154,7 @@ def world(tmp_path, settings):
         "export_id": export.id,
         "token_id": token.id,
         "webhook_id": webhook.id,
+        "verdict_id": verdict.id,
         "object_id": "1",
         "content_type_id": "1",
         "id": str(superuser.id),

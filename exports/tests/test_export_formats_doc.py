@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from exports.formats import FORMATS, export_lines
-from exports.native import native_rows
+from exports.moderation import export_rows
 from exports.options import ExportOptions
 from exports.services import comparisons_for_export
 from exports.tests.chat_data import chat_project
+from exports.tests.moderation_data import moderation_reviewed
 from exports.tests.ranked import docs_project
 from exports.tests.redteam_data import red_team_chat
 from labeler.tests.factories import ProjectFactory
@@ -39,16 +40,19 @@ def documented() -> dict[str, list[dict]]:
 
 
 def test_every_format_is_documented_with_lines_of_its_real_shapes(project):
-    """Lines of the imported conversation of the docs, of the tests' chat conversation and of a red-team
-    turn; `trl` with margins too."""
+    """Lines of the imported conversation of the docs, of the tests' chat conversation (with its
+    filter's reviewed verdicts) and of a red-team turn; `trl` with margins too."""
     docs_project(project)
     chat = chat_project(ProjectFactory())
+    moderation_reviewed(chat)
     red_team = red_team_chat(ProjectFactory())
     written = {format: [] for format in FORMATS}
     for source in (project, chat.project, red_team.project):
-        rows = list(native_rows(project=source, comparisons=comparisons_for_export(project=source)))
+        comparisons = comparisons_for_export(project=source)
         for format in FORMATS:
+            rows = export_rows(project=source, comparisons=comparisons, format=format)
             written[format] += export_lines(rows, format=format, options=ExportOptions())
+        rows = export_rows(project=source, comparisons=comparisons, format="trl")
         written["trl"] += export_lines(rows, format="trl", options=ExportOptions(margin=True))
     lines = documented()
     assert list(lines) == list(FORMATS)

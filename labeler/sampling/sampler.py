@@ -42,6 +42,7 @@ from labeler.sampling.client import (
     endpoint_client,
 )
 from labeler.sampling.limits import endpoint_cache_key, endpoint_slot
+from labeler.signals import comparison_sampled
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,9 @@ def _finish(comparison: Comparison) -> str:
             )
             if ready:
                 leases_order_fill(comparison_id=comparison.id)
+                comparison_sampled.send(
+                    sender=Comparison, comparison_id=comparison.id, project_id=comparison.project_id
+                )
     else:
         # The project's K grew while this run worked: leave the rest to the sweep.
         Comparison.objects.filter(id=comparison.id, status=Comparison.Status.SAMPLING).update(

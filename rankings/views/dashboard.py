@@ -15,9 +15,13 @@ from labeler.selectors import project_get_for_lead
 from rankings import adjudications
 from rankings.adjudications import adjudication_save, tiers_from_ranks
 from rankings.charts import bar_chart, line_chart, scatter
+from rankings.filter_errors import ReviewedVerdict, filter_error_rates
 from rankings.models import ProjectStats
 from rankings.refresh import enqueue_stats_refresh
 from ranklab.errors import RankLabError
+from safety.models import ModerationEndpoint
+from safety.moderation import harm_key
+from safety.reviews import HARM_KEYS, HARM_LABELS, reviewed_verdicts
 
 # InstructGPT's trainers agreed with each other on 72.6 ± 1.5 % of comparisons.
 INSTRUCTGPT_AGREEMENT = 0.726
@@ -31,7 +35,24 @@ def project_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"project": project, "tab": "dashboard", "stats": stats, "data": data}
     if data:
         context["charts"] = _charts(data)
+    if ModerationEndpoint.objects.filter(project=project).exists():
+        context["moderation"] = _moderation(project)
     return TemplateResponse(request, "rankings/dashboard.html", context)
+
+
+def _moderation(project) -> dict:
+    """The filter's error rates from trainers' reviews, computed on request from one query."""
+    verdicts = [
+        ReviewedVerdict(
+            flagged=frozenset(harm_key(category) or category for category in categories) if flagged else frozenset(),
+            reviews=tuple(reviews),
+        )
+        for flagged, categories, reviews in reviewed_verdicts(project=project)
+    ]
+    figures = filter_error_rates(verdicts, categories=HARM_KEYS)
+    for row in figures["rows"]:
+        row["label"] = "any category" if row["category"] == "any" else HARM_LABELS.get(row["category"], row["category"])
+    return figures
 
 
 @login_required

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_POST
 
 from labeler.conversations import comparison_messages
 from labeler.harm import ATTACK_TACTICS
-from labeler.models import OVER_REFUSAL_FLAG, Assignment, Candidate, Membership, Project
+from labeler.models import OVER_REFUSAL_FLAG, Assignment, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.selectors import project_get_for_trainer, projects_for_user
 from rankings.models import Ranking
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
 from ranklab import untrusted_json
 from ranklab.errors import RankLabError
+from safety.reviews import HARM_CATEGORIES_SHOWN, candidates_with_verdicts
 
 SKIP_REASONS = [
     "I can't judge this topic",
@@ -134,7 +135,9 @@ def _rank_page(
 
 def comparison_context(project: Project, assignment: Assignment, submitted) -> dict:
     """The conversation and the cards, in the recorded display order (or as the trainer left them)."""
-    texts = dict(Candidate.objects.filter(comparison_id=assignment.comparison_id).values_list("id", "text"))
+    candidates = candidates_with_verdicts(comparison_id=assignment.comparison_id, trainer=assignment.trainer_id)
+    texts = {candidate_id: text for candidate_id, text, _ in candidates}
+    verdicts = {candidate_id: verdict for candidate_id, _, verdict in candidates if verdict is not None}
     letters = {candidate_id: chr(ord("A") + index) for index, candidate_id in enumerate(assignment.display_order)}
     order, tied = list(assignment.display_order), set()
     flags: dict[int, set[str]] = {}
@@ -158,6 +161,7 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
             "tied": candidate_id in tied,
             "flags": flags.get(candidate_id, set()),
             "attack": attacks.get(candidate_id, {}),
+            "verdict": verdicts.get(candidate_id),
         }
         for candidate_id in order
     ]
@@ -172,6 +176,7 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
         "messages_so_far": comparison_messages(comparison_id=assignment.comparison_id),
         "cards": cards,
         "skip_reasons": SKIP_REASONS,
+        "harm_categories": HARM_CATEGORIES_SHOWN,
         "rationale": submitted.get("rationale", "") if submitted else "",
         # A refused submission re-renders the form: the time already spent carries over.
         "spent_ms": _int_or_zero(submitted.get("duration_ms")) if submitted else 0,

@@ -240,8 +240,21 @@
     if (form) setUp(form);
   }
 
+  // A judgement of the filter's verdict comes back as the verdict alone: keep the focus on the
+  // button that was pressed (it was replaced) and say what was saved.
+  function verdictSwapped(verdict) {
+    const pressed = verdict.querySelector("button[aria-pressed=true]") || verdict.querySelector("button");
+    if (pressed) pressed.focus();
+    const outcome = verdict.querySelector("[role=alert], [role=status]");
+    if (outcome) say(outcome.textContent);
+  }
+
   // htmx announces every piece of content it swaps in; the first page load is started here.
-  document.addEventListener("htmx:load", (event) => start(event.detail.elt));
+  document.addEventListener("htmx:load", (event) => {
+    const elt = event.detail.elt;
+    if (elt.classList && elt.classList.contains("verdict")) verdictSwapped(elt);
+    else start(elt);
+  });
   document.addEventListener("DOMContentLoaded", () => start(document));
   document.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id !== "rank-area") return;
