@@ -73,6 +73,7 @@ ACCESS = {
     "webhook_remove": "lead",
     "moderation_settings": "lead",
     "moderation_review": "trainer",
+    "moderation_verdict": "trainer",
 }
 POST_ONLY = {
     "project_member_remove", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",

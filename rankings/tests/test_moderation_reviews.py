@@ -136,6 +136,30 @@ def test_a_user_of_another_project_gets_a_404(outsider_client, project, assignme
     assert response.status_code == 404
 
 
+def test_a_verdict_not_yet_given_is_asked_for_again_until_the_filter_answers(trainer_client, project, assignment):
+    pending = verdict_of(assignment, 2)
+    url = reverse("moderation_verdict", args=[project.slug, pending.id])
+    page = trainer_client.get(reverse("rank_next", args=[project.slug])).content.decode()
+    assert f'hx-get="{url}"' in page
+
+    ModerationVerdict.objects.filter(id=pending.id).update(status="checked", flagged=True, categories=["hate"])
+    response = trainer_client.get(url, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert "Filter: flagged" in response.content.decode()
+    assert "hx-get" not in response.content.decode()
+
+
+def test_another_projects_user_and_a_trainer_without_the_comparison_cannot_read_a_verdict(
+    client, outsider_client, project, assignment
+):
+    url = reverse("moderation_verdict", args=[project.slug, verdict_of(assignment, 0).id])
+    client.force_login(MembershipFactory(project=project, role=Membership.Role.TRAINER).user)
+
+    assert outsider_client.get(url).status_code == 404
+    assert client.get(url).status_code == 404
+
+
 def test_a_chat_user_turn_is_opened_for_the_filter_with_its_turn(project, trainer, moderation_server):
     project.kind = "chat"
     project.save(update_fields=["kind"])

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from labeler.selectors import project_get_for_lead, project_get_for_member
 from ranklab.errors import RankLabError
@@ -50,6 +50,20 @@ def _connection_test(endpoint: ModerationEndpoint) -> dict:
         return {"ok": False, "message": str(error)}
     verdict = "flagged it" if result.flagged else "did not flag it"
     return {"ok": True, "message": f"The filter answered: it {verdict} ({len(result.scores)} category scores)."}
+
+
+@login_required
+@require_GET
+def moderation_verdict(request: HttpRequest, slug: str, verdict_id: int) -> HttpResponse:
+    """The verdict as it stands: a ranking screen opened before the filter answered asks again until it has."""
+    project = project_get_for_member(user=request.user, slug=slug)
+    verdict = verdict_get_for_reviewer(user=request.user, project=project, verdict_id=verdict_id)
+    context = {
+        "verdict": verdict_with_own_review(verdict=verdict, trainer=request.user),
+        "project": project,
+        "harm_categories": HARM_CATEGORIES_SHOWN,
+    }
+    return TemplateResponse(request, "safety/_verdict.html", context)
 
 
 @login_required
