@@ -66,6 +66,7 @@ class Webhook(models.Model):
     class Event(models.TextChoices):
         EXPORT_FINISHED = "export.finished", "Export finished"
         COMPARISON_COMPLETED = "comparison.completed", "Comparison completed"
+        AUDIT_COMPLETED = "audit.completed", "Model audit completed"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)

@@ -76,7 +76,9 @@ def moderate(*, endpoint: ModerationEndpoint, texts: list[str]) -> list[Moderati
     except openai.APIStatusError as error:
         raise ModerationUnavailable(f"HTTP {error.status_code} from the moderation endpoint.") from error
     except openai.APITimeoutError as error:
-        raise ModerationUnavailable(f"The moderation endpoint did not answer within {endpoint.timeout_seconds:g} s.") from error
+        raise ModerationUnavailable(
+            f"The moderation endpoint did not answer within {endpoint.timeout_seconds:g} s."
+        ) from error
     except openai.APIError as error:
         logger.info("Moderation endpoint %s: %s", endpoint.base_url, error.__cause__ or error)
         raise ModerationUnavailable(f"Could not reach the moderation endpoint at {endpoint.base_url}.") from error

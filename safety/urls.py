@@ -1,3 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from safety.views import audits
+
+urlpatterns = [
+    path("p/<slug:slug>/audits/", audits.audit_home, name="audit_home"),
+    path("p/<slug:slug>/audits/default-suite/", audits.audit_suite_default, name="audit_suite_default"),
+    path("p/<slug:slug>/audits/suites/<int:suite_id>/", audits.audit_suite_detail, name="audit_suite_detail"),
+    path("p/<slug:slug>/audits/suites/<int:suite_id>/import/", audits.audit_suite_import, name="audit_suite_import"),
+    path("p/<slug:slug>/audits/suites/<int:suite_id>/runs/", audits.audit_run_start, name="audit_run_start"),
+    path("p/<slug:slug>/audits/endpoints/<int:endpoint_id>/", audits.audit_endpoint_runs, name="audit_endpoint_runs"),
+    path("p/<slug:slug>/audits/runs/<int:run_id>/", audits.audit_run_detail, name="audit_run_detail"),
+    path("p/<slug:slug>/audits/runs/<int:run_id>/again/", audits.audit_run_again, name="audit_run_again"),
+    path(
+        "p/<slug:slug>/audits/runs/<int:run_id>/probes/<int:probe_id>/",
+        audits.audit_answer_detail,
+        name="audit_answer_detail",
+    ),
+    path(
+        "p/<slug:slug>/audits/runs/<int:run_id>/probes/<int:probe_id>/send/",
+        audits.audit_answer_send,
+        name="audit_answer_send",
+    ),
+]
