@@ -11,6 +11,13 @@ class SuiteForm(forms.Form):
 
 
 class SuiteSettingsForm(forms.ModelForm):
+    judge_base_url = forms.URLField(
+        label="Judge base URL",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="An OpenAI-compatible chat model that grades each answer; empty for no judge.",
+    )
     thresholds = forms.JSONField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),

@@ -141,7 +141,7 @@ def test_the_judge_grades_every_answer(project, model_server):
 
 @pytest.mark.django_db
 def test_a_judge_that_cannot_be_reached_is_in_the_report(project, model_server, moderation_server):
-    suite, endpoint, baseline = audit_setup(project, model_url=model_server, moderation_url=moderation_server.base_url)
+    suite, endpoint, _ = audit_setup(project, model_url=model_server, moderation_url=moderation_server.base_url)
     suite_update(suite=suite, judge_base_url="http://127.0.0.1:9/v1", judge_model="judge")
     run = audit_run_create(suite=suite, endpoint=endpoint, baseline=None, enqueue=False)
 

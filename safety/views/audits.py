@@ -93,7 +93,7 @@ def audit_suite_import(request: HttpRequest, slug: str, suite_id: int) -> HttpRe
     suite = selectors.suite_get(project=project, suite_id=suite_id)
     form = ProbeImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _suite_page(request, project, suite, import_form=form, status=400)
+        return _suite_page(request, project, suite, import_form=form)
     try:
         result = probes_import(suite=suite, source=form.cleaned_data["file"])
     except ProbeImportFailed as failure:
