@@ -12,9 +12,11 @@ from the calling thread, in batches.
 """
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from django.conf import settings
 from django.db import transaction
@@ -32,14 +34,18 @@ from safety.signals import audit_completed
 
 logger = logging.getLogger(__name__)
 
-_WRITE_BATCH = 50
+_WRITE_BATCH = 500
 _MODERATION_BATCH = 32
 _MODERATION_THREADS = 4
 _JUDGE_THREADS = 4
 _JUDGE_MAX_TOKENS = 64
 _SAMPLE_RETRIES = 2
+_SLOT_HOLD_REQUESTS = 16
+_STORE_EVERY = 128
+_SLOT_HOLD_SECONDS = 5.0
 _RETRY_DELAY_CEILING_SECONDS = 10.0
 _SAMPLED_FIELDS = ["text", "finish_reason", "latency_ms", "error"]
+_MODERATION_FIELDS = ["moderation_flagged", "moderation_categories", "moderation_scores", "moderation_error"]
 
 
 def audit_run_claim(*, run_id: int, take_over: bool = False) -> bool:
@@ -81,9 +87,10 @@ def _execute(run: AuditRun) -> None:
     suite = run.suite
     probes = list(suite.probes.all())
     endpoints = [run.endpoint] + ([run.baseline] if run.baseline else [])
-    _sample(run, probes, endpoints)
     moderation = ModerationEndpoint.objects.filter(project_id=suite.project_id, is_active=True).first()
-    moderation_error = _moderate(run, moderation) if moderation else ""
+    moderation_error = _sample(run, probes, endpoints, moderation)
+    if moderation is not None:
+        moderation_error = _moderate(run, moderation) or moderation_error
     judge_error = _judge(run, suite, {probe.id: probe for probe in probes}) if suite.has_judge else ""
     answers = list(AuditAnswer.objects.filter(run=run))
     by_probe = {probe.id: probe for probe in probes}
@@ -109,7 +116,7 @@ def _execute(run: AuditRun) -> None:
                 and answer.judge_verdict not in audit_report.VERDICTS,
             )
         )
-    AuditAnswer.objects.bulk_update(answers, ["classification"], batch_size=500)
+    _store(answers, ["classification"])
     report = audit_report.audit_report(
         rows,
         thresholds=suite.thresholds,
@@ -128,42 +135,161 @@ def _execute(run: AuditRun) -> None:
             audit_completed.send(sender=AuditRun, run=run)
 
 
-def _sample(run: AuditRun, probes: list[AuditProbe], endpoints: list[ModelEndpoint]) -> None:
-    """An answer from each endpoint to each probe that has none, or only a failed one."""
+def _store(answers: list[AuditAnswer], fields: list[str]) -> None:
+    """Write the answers' `fields` in one statement per batch, inserting those not stored yet.
+
+    An upsert on (run, probe, endpoint) rather than `bulk_update`: its CASE per row and field
+    cost more CPU than the run's requests did.
+    """
+    AuditAnswer.objects.bulk_create(
+        answers,
+        batch_size=_WRITE_BATCH,
+        update_conflicts=True,
+        unique_fields=["run", "probe", "endpoint"],
+        update_fields=fields,
+    )
+
+
+def _sample(
+    run: AuditRun, probes: list[AuditProbe], endpoints: list[ModelEndpoint], moderation: ModerationEndpoint | None
+) -> str:
+    """An answer from each endpoint to each probe that has none, or only a failed one, each batch
+    moderated while the next is sampled; returns why the filter gave no verdict on some ("" if it did)."""
     done = set(AuditAnswer.objects.filter(run=run, error="").values_list("probe_id", "endpoint_id"))
-    pending: list[AuditAnswer] = []
+    fields = _SAMPLED_FIELDS + (_MODERATION_FIELDS if moderation else [])
+    failures: list[str] = []
+    batch: list[AuditAnswer] = []
+    unstored: list[AuditAnswer] = []
+    in_moderation: dict[Future, list[AuditAnswer]] = {}
 
-    def flush() -> None:
-        AuditAnswer.objects.bulk_create(
-            pending,
-            update_conflicts=True,
-            unique_fields=["run", "probe", "endpoint"],
-            update_fields=_SAMPLED_FIELDS,
-        )
-        pending.clear()
+    def store(answers: list[AuditAnswer], *, flush: bool) -> None:
+        # In chunks: each write waits for the interpreter lock a few times among the busy threads.
+        unstored.extend(answers)
+        if unstored and (flush or len(unstored) >= _STORE_EVERY):
+            _store(unstored, fields)
+            unstored.clear()
 
-    pools = [
-        ThreadPoolExecutor(max_workers=endpoint.max_concurrency, thread_name_prefix=f"audit-{endpoint.id}")
-        for endpoint in endpoints
-    ]
+    def hand_on(answers: list[AuditAnswer]) -> None:
+        if moderation is None:
+            store(answers, flush=False)
+        else:
+            in_moderation[moderating.submit(_moderated, moderation, answers)] = answers
+
+    def store_moderated(*, wait_for_all: bool) -> None:
+        for future in [future for future in in_moderation if wait_for_all or future.done()]:
+            answers = in_moderation.pop(future)
+            if failure := future.result():
+                failures.append(failure)
+            store(answers, flush=False)
+        if wait_for_all:
+            store([], flush=True)
+
+    moderating = ThreadPoolExecutor(max_workers=_MODERATION_THREADS, thread_name_prefix="audit-moderation")
     try:
-        futures = {}
-        for pool, endpoint in zip(pools, endpoints, strict=True):
-            client = endpoint_client(endpoint)
-            for probe in probes:
-                if (probe.id, endpoint.id) not in done:
-                    future = pool.submit(_answer, client, endpoint, with_system_prompt(probe.messages, endpoint))
-                    futures[future] = (probe, endpoint)
-        for future in as_completed(futures):
-            probe, endpoint = futures[future]
-            pending.append(AuditAnswer(run=run, probe=probe, endpoint=endpoint, **future.result()))
-            if len(pending) >= _WRITE_BATCH:
-                flush()
-        if pending:
-            flush()
+        for probe, endpoint, sampled in _answers(probes, endpoints, done):
+            batch.append(AuditAnswer(run=run, probe=probe, endpoint=endpoint, **sampled))
+            if len(batch) >= _MODERATION_BATCH:
+                hand_on(batch)
+                batch = []
+            store_moderated(wait_for_all=False)
+        if batch:
+            hand_on(batch)
+        store_moderated(wait_for_all=True)
     finally:
-        for pool in pools:
-            pool.shutdown(wait=True, cancel_futures=True)
+        moderating.shutdown(wait=True, cancel_futures=True)
+    return failures[-1] if failures else ""
+
+
+def _moderated(moderation: ModerationEndpoint, answers: list[AuditAnswer]) -> str:
+    """Set the filter's verdict on each answer that has text (in a thread: no database); returns the failure, if any."""
+    texts = [answer for answer in answers if not answer.error]
+    if not texts:
+        return ""
+    try:
+        results = moderate(endpoint=moderation, texts=[answer.text for answer in texts])
+    except ModerationUnavailable as error:
+        for answer in texts:
+            answer.moderation_error = str(error)[:2000]
+        return str(error)
+    for answer, result in zip(texts, results, strict=True):
+        answer.moderation_flagged = result.flagged
+        answer.moderation_categories = result.categories
+        answer.moderation_scores = result.scores
+        answer.moderation_error = ""
+    return ""
+
+
+def _answers(probes: list[AuditProbe], endpoints: list[ModelEndpoint], done: set) -> Iterator[tuple]:
+    """(probe, endpoint, the answer's fields) for each pair not `done`, as they arrive.
+
+    Each endpoint gets `max_concurrency` worker threads. A worker holds one of the endpoint's
+    shared slots for a few requests in a row (up to _SLOT_HOLD_REQUESTS, or _SLOT_HOLD_SECONDS)
+    before it frees it and takes one again: taking and freeing a slot costs three round trips to
+    the cache, which per request slowed a run by a fifth, while others still get a turn.
+    """
+    results: queue.SimpleQueue = queue.SimpleQueue()
+    jobs = {endpoint.id: queue.SimpleQueue() for endpoint in endpoints}
+    total = 0
+    for endpoint in endpoints:
+        for probe in probes:
+            if (probe.id, endpoint.id) not in done:
+                jobs[endpoint.id].put(probe)
+                total += 1
+    threads = [
+        threading.Thread(
+            target=_work,
+            args=(endpoint, endpoint_client(endpoint), jobs[endpoint.id], results, number),
+            name=f"audit-{endpoint.id}-{number}",
+            daemon=True,
+        )
+        for endpoint in endpoints
+        for number in range(min(endpoint.max_concurrency, jobs[endpoint.id].qsize()))
+    ]
+    for thread in threads:
+        thread.start()
+    for _ in range(total):
+        yield results.get()
+    for thread in threads:
+        thread.join()
+
+
+def _work(endpoint: ModelEndpoint, client, jobs: queue.SimpleQueue, results: queue.SimpleQueue, number: int) -> None:
+    """A worker: take slot `number` of the endpoint (or another free one), answer probes, give it back, again."""
+    while not jobs.empty():
+        try:
+            wait = settings.RANKLAB_SAMPLING_SLOT_WAIT_SECONDS
+            with endpoint_slot(endpoint, wait_seconds=wait, first=number):
+                taken = time.monotonic()
+                for _ in range(_SLOT_HOLD_REQUESTS):
+                    try:
+                        probe = jobs.get_nowait()
+                    except queue.Empty:
+                        return
+                    results.put((probe, endpoint, _answer_or_error(client, endpoint, probe)))
+                    if time.monotonic() - taken > _SLOT_HOLD_SECONDS:
+                        break
+        except Exception as error:  # no slot freed up in time, or no cache: what is left fails, to be rerun
+            if not isinstance(error, TransientSamplingError):
+                logger.exception("Audit worker for %s could not take a slot", endpoint.name)
+            while True:
+                try:
+                    probe = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                results.put((probe, endpoint, _failed(error)))
+
+
+def _answer_or_error(client, endpoint: ModelEndpoint, probe: AuditProbe) -> dict:
+    """Every probe taken gets a result, or the run would wait for it forever."""
+    try:
+        return _answer(client, endpoint, with_system_prompt(probe.messages, endpoint))
+    except Exception as error:
+        logger.exception("Sampling probe %s from %s failed unexpectedly", probe.id, endpoint.name)
+        return _failed(RuntimeError(f"Internal error: {type(error).__name__}"))
+
+
+def _failed(error: Exception) -> dict:
+    return {"text": "", "finish_reason": "", "latency_ms": None, "error": str(error)[:2000]}
 
 
 def _answer(client, endpoint: ModelEndpoint, messages: list[dict]) -> dict:
@@ -171,15 +297,14 @@ def _answer(client, endpoint: ModelEndpoint, messages: list[dict]) -> dict:
     seed = endpoint.base_seed if endpoint.seed_policy == ModelEndpoint.SeedPolicy.FIXED else None
     for attempt in range(_SAMPLE_RETRIES + 1):
         try:
-            with endpoint_slot(endpoint, wait_seconds=settings.RANKLAB_SAMPLING_SLOT_WAIT_SECONDS):
-                completion = chat_complete(client, endpoint=endpoint, messages=messages, seed=seed)
+            completion = chat_complete(client, endpoint=endpoint, messages=messages, seed=seed)
         except TransientSamplingError as error:
             if attempt == _SAMPLE_RETRIES:
-                return {"text": "", "finish_reason": "", "latency_ms": None, "error": str(error)[:2000]}
+                return _failed(error)
             delay = retry_delay(retries=attempt, retry_after=error.retry_after)
             time.sleep(min(delay, _RETRY_DELAY_CEILING_SECONDS))
         except SamplingError as error:
-            return {"text": "", "finish_reason": "", "latency_ms": None, "error": str(error)[:2000]}
+            return _failed(error)
         else:
             choice = completion.choices[0]
             return {
@@ -191,36 +316,14 @@ def _answer(client, endpoint: ModelEndpoint, messages: list[dict]) -> dict:
     raise AssertionError("unreachable")
 
 
-def _batches(items: list, size: int) -> Iterable[list]:
-    return (items[start : start + size] for start in range(0, len(items), size))
-
-
 def _moderate(run: AuditRun, moderation: ModerationEndpoint) -> str:
-    """The filter's verdict on each answer that has none; returns why some have none ("" if all do)."""
+    """The filter's verdict on each answer still without one (the filter was down); returns why some have none."""
     answers = list(AuditAnswer.objects.filter(run=run, error="", moderation_flagged__isnull=True))
-    failure = ""
+    batches = [answers[start : start + _MODERATION_BATCH] for start in range(0, len(answers), _MODERATION_BATCH)]
     with ThreadPoolExecutor(max_workers=_MODERATION_THREADS, thread_name_prefix="audit-moderation") as pool:
-        futures = {
-            pool.submit(moderate, endpoint=moderation, texts=[answer.text for answer in batch]): batch
-            for batch in _batches(answers, _MODERATION_BATCH)
-        }
-        for future in as_completed(futures):
-            batch = futures[future]
-            try:
-                results = future.result()
-            except ModerationUnavailable as error:
-                failure = str(error)
-                for answer in batch:
-                    answer.moderation_error = failure[:2000]
-                continue
-            for answer, result in zip(batch, results, strict=True):
-                answer.moderation_flagged = result.flagged
-                answer.moderation_categories = result.categories
-                answer.moderation_scores = result.scores
-                answer.moderation_error = ""
-    fields = ["moderation_flagged", "moderation_categories", "moderation_scores", "moderation_error"]
-    AuditAnswer.objects.bulk_update(answers, fields, batch_size=500)
-    return failure
+        failures = [failure for failure in pool.map(lambda batch: _moderated(moderation, batch), batches) if failure]
+    _store(answers, _MODERATION_FIELDS)
+    return failures[-1] if failures else ""
 
 
 def judge_endpoint(suite: AuditSuite) -> ModelEndpoint:
@@ -267,7 +370,7 @@ def _judge(run: AuditRun, suite: AuditSuite, probes: dict[int, AuditProbe]) -> s
             answer.judge_verdict = verdict or "unclear"
             answer.judge_reason = reply[:2000]
             answer.judge_error = ""
-    AuditAnswer.objects.bulk_update(answers, ["judge_verdict", "judge_reason", "judge_error"], batch_size=500)
+    _store(answers, ["judge_verdict", "judge_reason", "judge_error"])
     return failure
 
 
