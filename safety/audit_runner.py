@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from labeler.models import ModelEndpoint
 from labeler.sampling.client import SamplingError, TransientSamplingError, chat_complete, endpoint_client
 from labeler.sampling.limits import endpoint_slot
 from labeler.sampling.sampler import retry_delay, with_system_prompt
+from ranklab.bulk import rows_insert
 from safety import audit_report
 from safety.audit_report import AnswerRow, classify
 from safety.models import AuditAnswer, AuditProbe, AuditRun, AuditSuite, ModerationEndpoint
@@ -42,6 +43,7 @@ _JUDGE_MAX_TOKENS = 64
 _SAMPLE_RETRIES = 2
 _SLOT_HOLD_REQUESTS = 16
 _STORE_EVERY = 128
+_HEARTBEAT_SECONDS = 10.0
 _SLOT_HOLD_SECONDS = 5.0
 _RETRY_DELAY_CEILING_SECONDS = 10.0
 _SAMPLED_FIELDS = ["text", "finish_reason", "latency_ms", "error"]
@@ -56,7 +58,7 @@ def audit_run_claim(*, run_id: int, take_over: bool = False) -> bool:
     now = timezone.now()
     return (
         AuditRun.objects.filter(id=run_id, status__in=statuses).update(
-            status=AuditRun.Status.RUNNING, started_at=now, error=""
+            status=AuditRun.Status.RUNNING, started_at=now, touched_at=now, error=""
         )
         == 1
     )
@@ -77,6 +79,29 @@ def audit_run_execute(*, run_id: int, take_over: bool = False) -> AuditRun:
     return AuditRun.objects.select_related("suite", "endpoint", "baseline").get(id=run_id)
 
 
+class _Heartbeat:
+    """Renews a running run's `touched_at` at most every _HEARTBEAT_SECONDS, so the sweep sees it alive."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id, self.last = run_id, time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last >= _HEARTBEAT_SECONDS:
+            self.last = time.monotonic()
+            AuditRun.objects.filter(id=self.run_id, status=AuditRun.Status.RUNNING).update(touched_at=timezone.now())
+
+
+def _classification(answer: AuditAnswer, probe: AuditProbe, suite: AuditSuite) -> str:
+    return classify(
+        category=probe.category,
+        text=answer.text,
+        error=bool(answer.error),
+        flagged=answer.moderation_flagged,
+        verdict=answer.judge_verdict,
+        judged_by_model=suite.has_judge,
+    )
+
+
 def _fail(run_id: int, message: str) -> None:
     AuditRun.objects.filter(id=run_id, status=AuditRun.Status.RUNNING).update(
         status=AuditRun.Status.FAILED, error=message[:2000], finished_at=timezone.now()
@@ -94,21 +119,17 @@ def _execute(run: AuditRun) -> None:
     judge_error = _judge(run, suite, {probe.id: probe for probe in probes}) if suite.has_judge else ""
     answers = list(AuditAnswer.objects.filter(run=run))
     by_probe = {probe.id: probe for probe in probes}
-    rows = []
+    rows, changed = [], []
     for answer in answers:
         probe = by_probe[answer.probe_id]
-        answer.classification = classify(
-            category=probe.category,
-            text=answer.text,
-            error=bool(answer.error),
-            flagged=answer.moderation_flagged,
-            verdict=answer.judge_verdict,
-            judged_by_model=suite.has_judge,
-        )
+        classification = _classification(answer, probe, suite)
+        if classification != answer.classification:
+            answer.classification = classification
+            changed.append(answer)
         rows.append(
             AnswerRow(
                 category=probe.category,
-                classification=answer.classification,
+                classification=classification,
                 is_baseline=answer.endpoint_id != run.endpoint_id,
                 moderation_missing=moderation is not None and not answer.error and answer.moderation_flagged is None,
                 judge_missing=suite.has_judge
@@ -116,7 +137,7 @@ def _execute(run: AuditRun) -> None:
                 and answer.judge_verdict not in audit_report.VERDICTS,
             )
         )
-    _store(answers, ["classification"])
+    _store(changed, ["classification"])
     report = audit_report.audit_report(
         rows,
         thresholds=suite.thresholds,
@@ -133,6 +154,22 @@ def _execute(run: AuditRun) -> None:
         if finished:
             run.refresh_from_db()
             audit_completed.send(sender=AuditRun, run=run)
+
+
+_COLUMNS = [
+    "run_id", "probe_id", "endpoint_id", "text", "finish_reason", "latency_ms", "error", "moderation_flagged",
+    "moderation_categories", "moderation_scores", "moderation_error", "judge_verdict", "judge_reason",
+    "judge_error", "classification", "created_at",
+]  # fmt: skip
+
+
+def _insert(answers: list[AuditAnswer]) -> None:
+    """New answers, written with COPY where the database has it: the cheapest write for the busy interpreter."""
+    now = timezone.now()
+    for answer in answers:
+        answer.created_at = now
+    with transaction.atomic():
+        rows_insert(AuditAnswer, _COLUMNS, [tuple(getattr(answer, name) for name in _COLUMNS) for answer in answers])
 
 
 def _store(answers: list[AuditAnswer], fields: list[str]) -> None:
@@ -155,8 +192,14 @@ def _sample(
 ) -> str:
     """An answer from each endpoint to each probe that has none, or only a failed one, each batch
     moderated while the next is sampled; returns why the filter gave no verdict on some ("" if it did)."""
-    done = set(AuditAnswer.objects.filter(run=run, error="").values_list("probe_id", "endpoint_id"))
-    fields = _SAMPLED_FIELDS + (_MODERATION_FIELDS if moderation else [])
+    stored = {
+        (probe_id, endpoint_id): error
+        for probe_id, endpoint_id, error in AuditAnswer.objects.filter(run=run).values_list(
+            "probe_id", "endpoint_id", "error"
+        )
+    }
+    done = {pair for pair, error in stored.items() if not error}
+    fields = [*_SAMPLED_FIELDS, *(_MODERATION_FIELDS if moderation else []), "classification"]
     failures: list[str] = []
     batch: list[AuditAnswer] = []
     unstored: list[AuditAnswer] = []
@@ -164,9 +207,13 @@ def _sample(
 
     def store(answers: list[AuditAnswer], *, flush: bool) -> None:
         # In chunks: each write waits for the interpreter lock a few times among the busy threads.
+        for answer in answers:
+            answer.classification = _classification(answer, answer.probe, run.suite)
         unstored.extend(answers)
         if unstored and (flush or len(unstored) >= _STORE_EVERY):
-            _store(unstored, fields)
+            # A pair never answered before is a new row, copied in; one that failed before is updated.
+            _insert([answer for answer in unstored if (answer.probe_id, answer.endpoint_id) not in stored])
+            _store([answer for answer in unstored if (answer.probe_id, answer.endpoint_id) in stored], fields)
             unstored.clear()
 
     def hand_on(answers: list[AuditAnswer]) -> None:
@@ -186,7 +233,9 @@ def _sample(
 
     moderating = ThreadPoolExecutor(max_workers=_MODERATION_THREADS, thread_name_prefix="audit-moderation")
     try:
-        for probe, endpoint, sampled in _answers(probes, endpoints, done):
+        for probe, endpoint, sampled in _answers(probes, endpoints, done, beat=_Heartbeat(run.id)):
+            if probe is None:  # nothing arrived for a while
+                continue
             batch.append(AuditAnswer(run=run, probe=probe, endpoint=endpoint, **sampled))
             if len(batch) >= _MODERATION_BATCH:
                 hand_on(batch)
@@ -219,8 +268,11 @@ def _moderated(moderation: ModerationEndpoint, answers: list[AuditAnswer]) -> st
     return ""
 
 
-def _answers(probes: list[AuditProbe], endpoints: list[ModelEndpoint], done: set) -> Iterator[tuple]:
-    """(probe, endpoint, the answer's fields) for each pair not `done`, as they arrive.
+def _answers(
+    probes: list[AuditProbe], endpoints: list[ModelEndpoint], done: set, *, beat: Callable[[], None]
+) -> Iterator[tuple]:
+    """(probe, endpoint, the answer's fields) for each pair not `done`, as they arrive, or
+    (None, None, None) after _HEARTBEAT_SECONDS without one; `beat` is called at each.
 
     Each endpoint gets `max_concurrency` worker threads. A worker holds one of the endpoint's
     shared slots for a few requests in a row (up to _SLOT_HOLD_REQUESTS, or _SLOT_HOLD_SECONDS)
@@ -247,8 +299,16 @@ def _answers(probes: list[AuditProbe], endpoints: list[ModelEndpoint], done: set
     ]
     for thread in threads:
         thread.start()
-    for _ in range(total):
-        yield results.get()
+    received = 0
+    while received < total:
+        try:
+            result = results.get(timeout=_HEARTBEAT_SECONDS)
+        except queue.Empty:
+            result = (None, None, None)
+        else:
+            received += 1
+        beat()
+        yield result
     for thread in threads:
         thread.join()
 
@@ -357,7 +417,9 @@ def _judge(run: AuditRun, suite: AuditSuite, probes: dict[int, AuditProbe]) -> s
             pool.submit(_grade, client, judge, suite.judge_prompt, probes[answer.probe_id], answer.text): answer
             for answer in answers
         }
+        beat = _Heartbeat(run.id)
         for future in as_completed(futures):
+            beat()
             answer = futures[future]
             try:
                 reply = future.result()

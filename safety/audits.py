@@ -3,10 +3,13 @@ answer to trainers. Running a run is `safety.audit_runner.audit_run_execute`."""
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from labeler.importing import import_limits
 from labeler.models import Candidate, Comparison, Conversation, Message, ModelEndpoint, Project
@@ -153,7 +156,9 @@ def audit_run_create(
             "Nothing would judge the answers: give the project a moderation endpoint, or the suite a judge."
         )
     with transaction.atomic():
-        run = AuditRun.objects.create(suite=suite, endpoint=endpoint, baseline=baseline, created_by=user)
+        run = AuditRun.objects.create(
+            suite=suite, endpoint=endpoint, baseline=baseline, created_by=user, touched_at=timezone.now()
+        )
         if enqueue:
             enqueue_after_commit("safety.tasks.audit_run_execute", run.id)
     return run
@@ -164,10 +169,35 @@ def audit_run_resume(*, run: AuditRun) -> AuditRun:
     if run.status in (AuditRun.Status.QUEUED, AuditRun.Status.RUNNING):
         raise AuditError("This run is still in progress.")
     with transaction.atomic():
-        AuditRun.objects.filter(id=run.id, status=run.status).update(status=AuditRun.Status.QUEUED, error="")
+        AuditRun.objects.filter(id=run.id, status=run.status).update(
+            status=AuditRun.Status.QUEUED, error="", touched_at=timezone.now()
+        )
         enqueue_after_commit("safety.tasks.audit_run_execute", run.id)
     run.refresh_from_db()
     return run
+
+
+def audit_runs_sweep() -> list[int]:
+    """Hand runs a dead worker or a lost message left behind to the queue again; their ids.
+
+    A run `running` with no sign of life for RANKLAB_AUDIT_STALE_AFTER_SECONDS lost its worker (a
+    live one renews `touched_at` every few seconds); one `queued` and not handed out for
+    RANKLAB_AUDIT_REQUEUE_AFTER_SECONDS lost its message. Either is run again, which fills only
+    what is missing.
+    """
+    now = timezone.now()
+    silent_since = now - timedelta(seconds=settings.RANKLAB_AUDIT_STALE_AFTER_SECONDS)
+    sent_before = now - timedelta(seconds=settings.RANKLAB_AUDIT_REQUEUE_AFTER_SECONDS)
+    again = []
+    for status, before in ((AuditRun.Status.RUNNING, silent_since), (AuditRun.Status.QUEUED, sent_before)):
+        for run_id in AuditRun.objects.filter(status=status, touched_at__lt=before).values_list("id", flat=True):
+            if AuditRun.objects.filter(id=run_id, status=status, touched_at__lt=before).update(
+                status=AuditRun.Status.QUEUED, touched_at=now
+            ):
+                again.append(run_id)
+    for run_id in again:
+        enqueue_after_commit("safety.tasks.audit_run_execute", run_id)
+    return again
 
 
 def audit_answer_send(*, run: AuditRun, probe: AuditProbe, user=None) -> Comparison:

@@ -124,6 +124,11 @@ class AuditRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    touched_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was last handed to the queue (queued) or last showed progress (running).",
+    )
     report = models.JSONField(default=dict, blank=True)
     passed = models.BooleanField(null=True, blank=True)
     error = models.TextField(blank=True)

@@ -140,3 +140,11 @@ def test_another_projects_token_finds_neither_the_runs_nor_the_suites(client, pr
         == 400
     )
     assert client.get(reverse("api_audit_run", args=[project.slug, run.id])).status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_webhook_form_offers_the_audit_event(project, lead_client):
+    page = lead_client.get(reverse("token_list", args=[project.slug])).content.decode()
+
+    assert 'value="audit.completed"' in page
+    assert "Model audit completed" in page
