@@ -6,9 +6,11 @@ half-way, the filter down, a lead's "run again"): each step does only what is mi
 with no answer or an answer that failed, answers with no filter verdict, answers with no judge
 verdict — and the report is rebuilt from every answer.
 
-Requests go out in threads, at most `max_concurrency` at a time per endpoint (and through the
-endpoint's shared slots, so a run and the sampler together keep to the cap); rows are written
-from the calling thread, in batches.
+Requests go out from `max_concurrency` worker threads per endpoint, each holding one of the
+endpoint's shared slots while it works (so a run and the sampler together keep to the cap);
+answers are moderated batch by batch while sampling goes on, and rows are written from the
+calling thread, in chunks. A running run renews `touched_at` every few seconds, and the sweep
+(`safety.audits.audit_runs_sweep`) hands a silent one to the queue again.
 """
 
 import logging
