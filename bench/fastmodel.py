@@ -74,7 +74,9 @@ def _text(seed: int, index: int) -> str:
 def fast_model_server(*, delay_seconds: float) -> str:
     """Start the server in a daemon thread; returns its base URL (`http://127.0.0.1:<port>/v1`)."""
     handler = type("Handler", (_Handler,), {"delay": delay_seconds})
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    # A deeper listen queue than socketserver's 5: a burst of new connections is queued, not reset.
+    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})
+    server = server_class(("127.0.0.1", free_port()), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/v1"

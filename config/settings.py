@@ -300,6 +300,15 @@ CELERY_BEAT_SCHEDULE["moderation-sweep"] = {
     "schedule": env.float("RANKLAB_MODERATION_SWEEP_EVERY_SECONDS", default=60.0),
 }
 
+# Model audits (safety/audits.py): a running run silent this long lost its worker; a queued one
+# not handed out this long lost its message.
+RANKLAB_AUDIT_STALE_AFTER_SECONDS = env.int("RANKLAB_AUDIT_STALE_AFTER_SECONDS", default=300)
+RANKLAB_AUDIT_REQUEUE_AFTER_SECONDS = env.int("RANKLAB_AUDIT_REQUEUE_AFTER_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["audit-sweep"] = {
+    "task": "safety.tasks.audit_sweep",
+    "schedule": env.float("RANKLAB_AUDIT_SWEEP_EVERY_SECONDS", default=60.0),
+}
+
 # /metrics (config/operations.py) asks for this bearer token when it is set.
 RANKLAB_METRICS_TOKEN = env.str("RANKLAB_METRICS_TOKEN", default="")
 

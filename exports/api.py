@@ -1,4 +1,5 @@
-"""The pipeline API: token-authenticated, read-only, one project per token."""
+"""The pipeline API: token-authenticated, one project per token, read-only but for starting the model
+audits a lead has opened to pipelines (exports/audit_api.py)."""
 
 from datetime import date
 

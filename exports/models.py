@@ -45,7 +45,7 @@ class Export(models.Model):
 
 
 class ApiToken(models.Model):
-    """A read-only pipeline token for one project; only its hash is stored."""
+    """A pipeline token for one project, read-only but for the audits opened to it; only its hash is stored."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
@@ -66,6 +66,7 @@ class Webhook(models.Model):
     class Event(models.TextChoices):
         EXPORT_FINISHED = "export.finished", "Export finished"
         COMPARISON_COMPLETED = "comparison.completed", "Comparison completed"
+        AUDIT_COMPLETED = "audit.completed", "Model audit completed"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)

@@ -1,4 +1,5 @@
-"""Pipeline API tokens: per project, read-only, stored as a hash, shown once, revocable."""
+"""Pipeline API tokens: per project, read-only (but for the audits a lead opens to them), stored as a hash,
+shown once, revocable."""
 
 import hashlib
 import secrets

@@ -1,4 +1,4 @@
-"""Webhooks: a lead's URLs told when an export finishes or a comparison completes.
+"""Webhooks: a lead's URLs told when an export finishes, a comparison completes or a model audit completes.
 
 Messages are signed in the Standard Webhooks format (`webhook-id`, `webhook-timestamp`,
 `webhook-signature`), recorded as deliveries, and sent from Celery with retries; the
@@ -22,6 +22,8 @@ from labeler.models import Comparison, Project
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
 from ranklab.outbound import OutboundRefused, outbound_url_check
+from safety.audits import audit_run_summary
+from safety.models import AuditRun
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,12 @@ def on_comparison_completed(*, comparison: Comparison, **_) -> None:
         project_id=comparison.project_id,
         event=Webhook.Event.COMPARISON_COMPLETED,
         payload={"comparison_id": comparison.id, "completed_at": comparison.completed_at.isoformat()},
+    )
+
+
+def on_audit_completed(*, run: AuditRun, **_) -> None:
+    webhooks_notify(
+        project_id=run.suite.project_id, event=Webhook.Event.AUDIT_COMPLETED, payload=audit_run_summary(run=run)
     )
 
 

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -117,6 +117,10 @@ class _Invalid(Exception):
         self.path, self.message = path, message
 
 
+class FieldInvalid(_Invalid):
+    """A field of one record that `parse_prompts`'s `extra` reader refuses: `FieldInvalid(field, message)`."""
+
+
 class _Problems:
     """Problems of the file itself are fatal; those of one record are fatal, or rejects with `skip_invalid`."""
 
@@ -198,6 +202,53 @@ def parse_conversations(
     if not parsed.conversations and not parsed.rejects:
         raise ImportInvalid([ImportProblem("file", EMPTY_FILE)])
     return parsed
+
+
+def parse_prompts(
+    source: BinaryIO, *, limits: ImportLimits, extra: Callable[[dict], dict] | None = None
+) -> list[ParsedConversation]:
+    """The records of a prompt set (e.g. audit probes): `id` with `messages` or `prompt`, no candidates.
+
+    `extra(record)` reads the set's own fields into each one's metadata and raises `FieldInvalid`.
+    Any problem refuses the whole file: `ImportInvalid` lists them, each by line and field.
+    """
+    problems = _Problems(limits.max_errors, skip_invalid=False)
+    records: list[ParsedConversation] = []
+    first_line_of: dict[str, str] = {}
+    for unit, raw, _ in _records(source, limits, problems):
+        try:
+            record = _prompt(raw, limits, extra)
+        except _Invalid as invalid:
+            problems.add(unit, invalid.message, invalid.path)
+        else:
+            if record.external_id in first_line_of:
+                message = f"duplicate id {record.external_id!r} (first at {first_line_of[record.external_id]})"
+                problems.add(unit, message, "id")
+            else:
+                first_line_of[record.external_id] = unit
+                record.line = len(records) + 1
+                records.append(record)
+        if problems.full:
+            break
+    if problems.items:
+        raise ImportInvalid(problems.items, truncated=problems.truncated)
+    if not records:
+        raise ImportInvalid([ImportProblem("file", "holds no prompt")])
+    return records
+
+
+def _prompt(raw: Any, limits: ImportLimits, extra: Callable[[dict], dict] | None) -> ParsedConversation:
+    if not isinstance(raw, dict):
+        raise _Invalid("", f"expected a JSON object, got {_kind(raw)}")
+    _check_storable(raw, "")
+    if "messages" in raw:
+        messages = _messages(raw["messages"], limits)
+    elif "prompt" in raw:
+        messages = [("user", _content(raw["prompt"], "prompt", limits))]
+    else:
+        raise _Invalid("", 'wrong shape: expected "messages" or "prompt"')
+    external_id = _external_id(raw)
+    return ParsedConversation(external_id, messages, extra(raw) if extra else {})
 
 
 class _Group:

@@ -10,7 +10,7 @@ score interval of that share.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rankings.bias import wilson_interval
+from ranklab.intervals import wilson_interval
 
 
 @dataclass(frozen=True)

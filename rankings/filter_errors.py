@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rankings.bias import wilson_interval
+from ranklab.intervals import wilson_interval
 
 ANY = "any"
 

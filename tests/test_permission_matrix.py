@@ -25,7 +25,9 @@ from labeler.models import Membership, Project
 from labeler.tests.factories import MembershipFactory, ModelEndpointFactory, ProjectFactory, UserFactory
 from rankings.chat import conversation_start
 from rankings.tests.factories import lease, ready_comparisons
-from safety.models import ModerationEndpoint, ModerationVerdict
+from safety.audits import suite_create
+from safety.models import AuditProbe, ModerationEndpoint, ModerationVerdict
+from safety.tests.audit_data import finished_run
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -74,14 +76,25 @@ ACCESS = {
     "moderation_settings": "lead",
     "moderation_review": "trainer",
     "moderation_verdict": "trainer",
+    "audit_home": "lead",
+    "audit_suite_default": "lead",
+    "audit_suite_detail": "lead",
+    "audit_suite_import": "lead",
+    "audit_run_start": "lead",
+    "audit_endpoint_runs": "lead",
+    "audit_run_detail": "lead",
+    "audit_run_again": "lead",
+    "audit_answer_detail": "lead",
+    "audit_answer_send": "lead",
 }
 POST_ONLY = {
     "project_member_remove", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",
     "rank_submit", "rank_skip", "project_stats_recompute", "adjudication_remove", "token_revoke", "webhook_add",
     "webhook_remove", "chat_start", "chat_turn", "chat_rank", "chat_continue", "chat_answer", "chat_branch",
-    "chat_retry", "chat_end", "redteam_safe_answer", "moderation_review",
+    "chat_retry", "chat_end", "redteam_safe_answer", "moderation_review", "audit_suite_default",
+    "audit_suite_import", "audit_run_start", "audit_run_again", "audit_answer_send",
 }  # fmt: skip
-API = {"api_status", "api_exports", "api_comparisons"}
+API = {"api_status", "api_exports", "api_comparisons", "api_audit_run"}
 IDENTITIES = ["anonymous", "trainer", "lead", "other_trainer", "other_lead", "superuser", "token", "other_token"]
 SIGNED_IN = {"trainer", "lead", "other_trainer", "other_lead", "superuser"}
 TOKENS = {"token", "other_token"}
@@ -97,6 +110,8 @@ OTHERS = {
     "home": {"signed_in": (200, 200), "*": (302, 302)},
     "project_create": {"superuser": (200, 200), "signed_in": (403, 403), "*": (302, 302)},
     "api_projects": {"token": (200, 405), "*": (401, 401)},
+    # Starting an audit is a POST with a body: an empty one is a 400 to the project's token.
+    "api_audit_runs": {"token": (405, 400), "other_token": (405, 404), "*": (401, 401)},
 }
 
 
@@ -140,6 +155,12 @@ def world(tmp_path, settings):
     token, secret = token_create(project=project, name="ci", user=None)
     _, other_secret = token_create(project=other, name="ci", user=None)
     webhook = webhook_create(project=project, url="http://127.0.0.1:9/hook", events=[Webhook.Event.EXPORT_FINISHED])
+    suite = suite_create(project=project, name="Gate")
+    probe = AuditProbe.objects.create(
+        suite=suite, external_id="p1", category="hate", messages=[{"role": "user", "content": "A probe"}]
+    )
+    baseline = ModelEndpointFactory(project=project, base_url="http://127.0.0.1:9/v1", timeout_seconds=2)
+    run = finished_run(suite, endpoint, baseline)
     users = {identity: membership.user for identity, membership in people.items()} | {"superuser": superuser}
     clients = {identity: Client() for identity in IDENTITIES}
     for identity, user in users.items():
@@ -156,6 +177,9 @@ def world(tmp_path, settings):
         "token_id": token.id,
         "webhook_id": webhook.id,
         "verdict_id": verdict.id,
+        "suite_id": suite.id,
+        "run_id": run.id,
+        "probe_id": probe.id,
         "object_id": "1",
         "content_type_id": "1",
         "id": str(superuser.id),

@@ -37,14 +37,19 @@ def _slot_key(endpoint: ModelEndpoint, index: int) -> str:
 
 
 @contextmanager
-def endpoint_slot(endpoint: ModelEndpoint, *, wait_seconds: float) -> Iterator[None]:
-    """Hold one of the endpoint's request slots; wait up to `wait_seconds` for one to free up."""
+def endpoint_slot(endpoint: ModelEndpoint, *, wait_seconds: float, first: int = 0) -> Iterator[None]:
+    """Hold one of the endpoint's request slots; wait up to `wait_seconds` for one to free up.
+
+    The slots are tried from `first` on: a worker thread that always starts at its own slot
+    (the one it freed last) usually takes it at the first try instead of asking for busy ones.
+    """
     token = uuid.uuid4().hex
     lease = math.ceil(endpoint.timeout_seconds) + _LEASE_MARGIN_SECONDS
     deadline = time.monotonic() + wait_seconds
     key = None
     while key is None:
-        for index in range(endpoint.max_concurrency):
+        for offset in range(endpoint.max_concurrency):
+            index = (first + offset) % endpoint.max_concurrency
             if cache.add(_slot_key(endpoint, index), token, timeout=lease):
                 key = _slot_key(endpoint, index)
                 break
