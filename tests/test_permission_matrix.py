@@ -75,7 +75,6 @@ ACCESS = {
     "webhook_remove": "lead",
     "moderation_settings": "lead",
     "moderation_review": "trainer",
-    "moderation_verdict": "trainer",
     "audit_home": "lead",
     "audit_suite_default": "lead",
     "audit_suite_detail": "lead",
@@ -112,6 +111,8 @@ OTHERS = {
     "api_projects": {"token": (200, 405), "*": (401, 401)},
     # Starting an audit is a POST with a body: an empty one is a 400 to the project's token.
     "api_audit_runs": {"token": (405, 400), "other_token": (405, 404), "*": (401, 401)},
+    # Read-only, and only for the trainer holding the verdict's comparison.
+    "moderation_verdict": {"trainer": (200, 405), "signed_in": (404, 405), "*": (302, 302)},
 }
 
 
