@@ -23,6 +23,7 @@ from exports.native import native_rows
 from exports.options import ExportOptions
 from exports.webhooks import webhooks_notify
 from labeler.models import Comparison, Project
+from privacy.exporting import export_redactor
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
 
@@ -117,9 +118,10 @@ def _write(export: Export) -> None:
                 _touch(export, progress=done)
             yield row
 
+    redactor = export_redactor(project=project)
     with tempfile.TemporaryFile() as scratch:
         lines = export_lines(
-            progress(native_rows(project=project, comparisons=comparisons)),
+            progress(native_rows(project=project, comparisons=comparisons, redactor=redactor)),
             format=export.format,
             options=ExportOptions.from_json(export.options),
         )
@@ -142,6 +144,7 @@ def _write(export: Export) -> None:
         "created_at": export.created_at.isoformat(),
         "created_by": export.created_by.username if export.created_by else None,
         "file": name,
+        "pii": redactor.manifest(),
     }
     with transaction.atomic():
         _finish(export, done=done, rows=rows, digest=digest.hexdigest(), name=name, manifest=manifest)

@@ -42,6 +42,8 @@ from labeler.sampling.client import (
     endpoint_client,
 )
 from labeler.sampling.limits import endpoint_cache_key, endpoint_slot
+from labeler.signals import candidates_stored
+from ranklab.background import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +154,7 @@ def _finish(comparison: Comparison) -> str:
             )
             if ready:
                 leases_order_fill(comparison_id=comparison.id)
+                after_commit(candidates_stored.send, sender=Comparison, comparison_id=comparison.id)
     else:
         # The project's K grew while this run worked: leave the rest to the sweep.
         Comparison.objects.filter(id=comparison.id, status=Comparison.Status.SAMPLING).update(
