@@ -312,8 +312,8 @@ LOGGING = {
         "httpx2": {"level": "WARNING"},
         # django-axes logs every login at INFO; failures and lockouts come at WARNING.
         "axes": {"level": "WARNING"},
-        # Presidio logs each recognizer it loads at INFO.
-        "presidio-analyzer": {"level": "WARNING"},
+        # Presidio logs each recognizer it loads, and each it leaves out for another language.
+        "presidio-analyzer": {"level": "ERROR"},
     },
 }
 

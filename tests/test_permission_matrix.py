@@ -68,12 +68,15 @@ ACCESS = {
     "token_revoke": "lead",
     "webhook_add": "lead",
     "webhook_remove": "lead",
+    "pii_settings": "lead",
+    "erasure_preview": "lead",
+    "erasure_confirm": "lead",
 }
 POST_ONLY = {
     "project_member_remove", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",
     "rank_submit", "rank_skip", "project_stats_recompute", "adjudication_remove", "token_revoke", "webhook_add",
     "webhook_remove", "chat_start", "chat_turn", "chat_rank", "chat_continue", "chat_answer", "chat_branch",
-    "chat_retry", "chat_end",
+    "chat_retry", "chat_end", "erasure_confirm",
 }  # fmt: skip
 API = {"api_status", "api_exports", "api_comparisons"}
 IDENTITIES = ["anonymous", "trainer", "lead", "other_trainer", "other_lead", "superuser", "token", "other_token"]

@@ -1,0 +1,88 @@
+"""A lead's page of personal data: the export policy, the scan's progress, erasure and its log."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from labeler.selectors import project_get_for_lead
+from privacy.erasure import erasure_do, erasure_plan
+from privacy.exporting import pii_policy_of
+from privacy.models import Erasure, PiiPolicy
+from privacy.policy import pii_policy_set
+from privacy.selectors import scan_progress
+from ranklab.errors import RankLabError
+
+
+class PolicyForm(forms.Form):
+    policy = forms.ChoiceField(choices=PiiPolicy.Policy.choices, widget=forms.RadioSelect)
+
+
+class ErasureForm(forms.Form):
+    external_id = forms.CharField(required=False, max_length=255, label="Conversation id")
+    search = forms.CharField(
+        required=False, max_length=500, label="Or a text in it", help_text="An e-mail address, a name, a number."
+    )
+
+
+@login_required
+def pii_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    policy = pii_policy_of(project=project)
+    form = PolicyForm(request.POST or None, initial={"policy": policy.policy})
+    if request.method == "POST" and form.is_valid():
+        try:
+            pii_policy_set(project=project, user=request.user, policy=form.cleaned_data["policy"])
+        except RankLabError as error:
+            form.add_error("policy", str(error))
+        else:
+            messages.success(request, "Export policy saved.")
+            return redirect("pii_settings", slug=project.slug)
+    context = {
+        "project": project,
+        "tab": "privacy",
+        "form": form,
+        "policy": policy,
+        "progress": scan_progress(project=project),
+        "erasure_form": ErasureForm(),
+        "erasures": Erasure.objects.filter(project=project).select_related("erased_by")[:50],
+    }
+    return TemplateResponse(request, "privacy/settings.html", context)
+
+
+@login_required
+def erasure_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    form = ErasureForm(request.GET)
+    plan = None
+    if form.is_valid():
+        try:
+            plan = erasure_plan(project=project, **form.cleaned_data)
+        except RankLabError as error:
+            form.add_error(None, str(error))
+    context = {"project": project, "tab": "privacy", "form": form, "plan": plan}
+    return TemplateResponse(request, "privacy/erasure_preview.html", context)
+
+
+@login_required
+@require_POST
+def erasure_confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_get_for_lead(user=request.user, slug=slug)
+    form = ErasureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a conversation id or a text to search for.")
+        return redirect("pii_settings", slug=project.slug)
+    try:
+        erasure = erasure_do(
+            project=project, user=request.user, token=request.POST.get("token", ""), **form.cleaned_data
+        )
+    except RankLabError as error:
+        messages.error(request, str(error))
+        return redirect("pii_settings", slug=project.slug)
+    messages.success(
+        request, f"Erased {len(erasure.conversation_ids)} conversation(s) and everything derived from them."
+    )
+    return redirect("pii_settings", slug=project.slug)
