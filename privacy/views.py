@@ -1,17 +1,19 @@
-"""A lead's page of personal data: the export policy, the scan's progress, erasure and its log."""
+"""Personal data: a lead's page (the export policy, the scan's progress, erasure and its log), and the
+ranking screen's calls that confirm, dismiss or mark a span (JSON, for static/js/pii.js)."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from labeler.selectors import project_get_for_lead
+from labeler.selectors import project_get_for_lead, project_get_for_member
+from privacy import review
 from privacy.erasure import erasure_do, erasure_plan
 from privacy.exporting import pii_policy_of
-from privacy.models import Erasure, PiiPolicy
+from privacy.models import Erasure, PiiPolicy, PiiSpan
 from privacy.policy import pii_policy_set
 from privacy.selectors import scan_progress
 from ranklab.errors import RankLabError
@@ -86,3 +88,38 @@ def erasure_confirm(request: HttpRequest, slug: str) -> HttpResponse:
         request, f"Erased {len(erasure.conversation_ids)} conversation(s) and everything derived from them."
     )
     return redirect("pii_settings", slug=project.slug)
+
+
+def _json_error(error: RankLabError) -> JsonResponse:
+    return JsonResponse({"ok": False, "error": str(error)}, status=400)
+
+
+@login_required
+@require_POST
+def pii_span_decide(request: HttpRequest, slug: str, span_id: int) -> JsonResponse:
+    project = project_get_for_member(user=request.user, slug=slug)
+    span = PiiSpan.objects.filter(id=span_id, project=project).first()
+    if span is None:
+        raise Http404("No such span.")
+    try:
+        span = review.pii_span_decide(span=span, user=request.user, decision=request.POST.get("decision", ""))
+    except RankLabError as error:
+        return _json_error(error)
+    return JsonResponse({"ok": True, "span": span.id, "status": span.status})
+
+
+@login_required
+@require_POST
+def pii_span_mark(request: HttpRequest, slug: str) -> JsonResponse:
+    project = project_get_for_member(user=request.user, slug=slug)
+    try:
+        marked = review.pii_span_mark(
+            project=project,
+            user=request.user,
+            target=request.POST.get("target", ""),
+            value=request.POST.get("value", ""),
+            entity_type=request.POST.get("entity_type", ""),
+        )
+    except RankLabError as error:
+        return _json_error(error)
+    return JsonResponse({"ok": True, "spans": [span.id for span in marked]})

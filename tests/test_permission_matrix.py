@@ -23,6 +23,7 @@ from exports.webhooks import webhook_create
 from labeler.importing import rejects_report_save
 from labeler.models import Membership, Project
 from labeler.tests.factories import MembershipFactory, ModelEndpointFactory, ProjectFactory, UserFactory
+from privacy.models import PiiSpan
 from rankings.chat import conversation_start
 from rankings.tests.factories import lease, ready_comparisons
 
@@ -71,13 +72,17 @@ ACCESS = {
     "pii_settings": "lead",
     "erasure_preview": "lead",
     "erasure_confirm": "lead",
+    "pii_span_decide": "member",
+    "pii_span_mark": "member",
 }
 POST_ONLY = {
     "project_member_remove", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",
     "rank_submit", "rank_skip", "project_stats_recompute", "adjudication_remove", "token_revoke", "webhook_add",
     "webhook_remove", "chat_start", "chat_turn", "chat_rank", "chat_continue", "chat_answer", "chat_branch",
-    "chat_retry", "chat_end", "erasure_confirm",
+    "chat_retry", "chat_end", "erasure_confirm", "pii_span_decide", "pii_span_mark",
 }  # fmt: skip
+# Calls of a page's script that answer a member's POST without its fields with 400 and the field to fix.
+JSON_WRITES = {"pii_span_decide", "pii_span_mark"}
 API = {"api_status", "api_exports", "api_comparisons"}
 IDENTITIES = ["anonymous", "trainer", "lead", "other_trainer", "other_lead", "superuser", "token", "other_token"]
 SIGNED_IN = {"trainer", "lead", "other_trainer", "other_lead", "superuser"}
@@ -128,6 +133,17 @@ def world(tmp_path, settings):
     token, secret = token_create(project=project, name="ci", user=None)
     _, other_secret = token_create(project=other, name="ci", user=None)
     webhook = webhook_create(project=project, url="http://127.0.0.1:9/hook", events=[Webhook.Event.EXPORT_FINISHED])
+    span = PiiSpan.objects.create(
+        project=project,
+        conversation_id=comparison.conversation_id,
+        message_id=comparison.prompt_message_id,
+        entity_type="PERSON",
+        start=0,
+        end=3,
+        score=0.85,
+        detector="matrix",
+        value_hash="0" * 16,
+    )
     users = {identity: membership.user for identity, membership in people.items()} | {"superuser": superuser}
     clients = {identity: Client() for identity in IDENTITIES}
     for identity, user in users.items():
@@ -143,6 +159,7 @@ def world(tmp_path, settings):
         "export_id": export.id,
         "token_id": token.id,
         "webhook_id": webhook.id,
+        "span_id": span.id,
         "object_id": "1",
         "content_type_id": "1",
         "id": str(superuser.id),
@@ -206,7 +223,7 @@ def expected(route: str, name: str | None, identity: str, method: str) -> set[in
         return {404}
     role = {"lead": "lead", "trainer": "trainer"}.get(identity)
     if role is not None and ACCESS[name] in (role, "member"):
-        return {200, 302}
+        return {400} if name in JSON_WRITES else {200, 302}
     return {404}
 
 

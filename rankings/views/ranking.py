@@ -14,6 +14,7 @@ from labeler.conversations import comparison_messages
 from labeler.models import Assignment, Candidate, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.selectors import project_get_for_trainer, projects_for_user
+from privacy.screen import screen_mark
 from rankings.models import Ranking
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
 from ranklab import untrusted_json
@@ -145,8 +146,10 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
         }
         for candidate_id in order
     ]
+    messages_so_far = comparison_messages(comparison_id=assignment.comparison_id)
+    screen_mark(comparison_id=assignment.comparison_id, messages=messages_so_far, cards=cards)
     return {
-        "messages_so_far": comparison_messages(comparison_id=assignment.comparison_id),
+        "messages_so_far": messages_so_far,
         "cards": cards,
         "skip_reasons": SKIP_REASONS,
         "rationale": submitted.get("rationale", "") if submitted else "",

@@ -129,7 +129,8 @@
     window.Sortable.create(list, {
       animation: 120,
       forceFallback: true,
-      filter: "input, label, summary, button, a",
+      // Not from a text while the trainer selects personal data in it (static/js/pii.js).
+      filter: "input, label, summary, button, a, mark, body.pii-selecting .cand-text",
       preventOnFilter: false,
       onEnd(event) {
         event.item.dataset.tied = "0";
