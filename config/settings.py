@@ -298,6 +298,9 @@ CELERY_BEAT_SCHEDULE["pii-scan-sweep"] = {
     "schedule": env.float("RANKLAB_PII_SCAN_SWEEP_EVERY_SECONDS", default=60.0),
 }
 RANKLAB_PII_REDACT_THRESHOLD = env.float("RANKLAB_PII_REDACT_THRESHOLD", default=0.4)
+# Names and places come from a small model that also takes cities of a travel question for
+# personal data: above 1, only those a trainer confirmed or marked are redacted.
+RANKLAB_PII_NER_REDACT_THRESHOLD = env.float("RANKLAB_PII_NER_REDACT_THRESHOLD", default=0.4)
 
 # /metrics (config/operations.py) asks for this bearer token when it is set.
 RANKLAB_METRICS_TOKEN = env.str("RANKLAB_METRICS_TOKEN", default="")

@@ -238,6 +238,7 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str],
             "continuations": answered or [],
             "conversation_rating": rating,
             "conversation_ended_at": ended_at,
+            "pii": None,
         }
         if (
             personal is not None

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from labeler.models import Candidate, Message, Project
+from privacy.entities import NER_ENTITIES
 from privacy.models import PiiPolicy
 from privacy.redaction import ConversationSpans, Span, redact_row, row_has_spans
 from privacy.scanning import pii_scan_chunk
@@ -31,10 +32,12 @@ def _queries(ids: str) -> tuple[str, str]:
     SELECT 'candidate', ca.id FROM labeler_candidate ca WHERE ca.comparison_id {ids}
         AND (SELECT s.id FROM privacy_piiscan s WHERE s.candidate_id = ca.id) IS NULL
     """  # noqa: S608 (built from this module's fragments only)
-    # Dismissed spans never act; detected ones act from the threshold up; a trainer's always.
+    # Dismissed spans never act; a trainer's always do; detected ones from their kind's threshold up.
+    ner = ", ".join(f"'{entity_type}'" for entity_type in sorted(NER_ENTITIES))
     spans = f"""
     SELECT conversation_id, message_id, candidate_id, entity_type, start, "end", value_hash FROM privacy_piispan
-    WHERE conversation_id {ids} AND status <> 'dismissed' AND (status <> 'detected' OR score >= %s)
+    WHERE conversation_id {ids} AND status <> 'dismissed'
+        AND (status <> 'detected' OR score >= CASE WHEN entity_type IN ({ner}) THEN %s ELSE %s END)
     ORDER BY id
     """  # noqa: S608
     return unscanned, spans
@@ -57,6 +60,7 @@ class ExportRedactor:
 
     policy: PiiPolicy
     threshold: float
+    ner_threshold: float
     redacted: Counter = field(default_factory=Counter)
     rows_dropped: int = 0
 
@@ -75,7 +79,7 @@ class ExportRedactor:
             unscanned = cursor.fetchall()
             if unscanned:
                 self._scan(unscanned)
-            cursor.execute(spans_sql, [conversations, self.threshold])
+            cursor.execute(spans_sql, [conversations, self.ner_threshold, self.threshold])
             rows = cursor.fetchall()
         chunk: dict[int, ConversationSpans] = {}
         for conversation_id, message_id, candidate_id, entity_type, start, end, value_key in rows:
@@ -113,6 +117,7 @@ class ExportRedactor:
         return {
             "policy": policy.policy,
             "threshold": self.threshold,
+            "ner_threshold": self.ner_threshold,
             "chosen_by": policy.chosen_by.username if policy.chosen_by_id else None,
             "chosen_at": policy.chosen_at.isoformat() if policy.chosen_at else None,
             "redacted": dict(sorted(self.redacted.items())),
@@ -121,4 +126,8 @@ class ExportRedactor:
 
 
 def export_redactor(*, project: Project) -> ExportRedactor:
-    return ExportRedactor(policy=pii_policy_of(project=project), threshold=settings.RANKLAB_PII_REDACT_THRESHOLD)
+    return ExportRedactor(
+        policy=pii_policy_of(project=project),
+        threshold=settings.RANKLAB_PII_REDACT_THRESHOLD,
+        ner_threshold=settings.RANKLAB_PII_NER_REDACT_THRESHOLD,
+    )

@@ -14,6 +14,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from labeler.models import Candidate, Comparison, Message
 from privacy.detection import DETECTOR, detect
@@ -76,6 +77,13 @@ def pii_scan_chunk(*, project_id: int, messages=None, candidates=None, size: int
             # A trainer may have marked a span the detector finds as well: theirs stands.
             PiiSpan.objects.bulk_create(spans, ignore_conflicts=True)
     except IntegrityError:
+        # Only another worker's scan rows may collide; anything else is a fault, not a race to ignore.
+        scanned = PiiScan.objects.filter(
+            Q(message_id__in=[row[1] for row in taken if row[0] == "message"])
+            | Q(candidate_id__in=[row[1] for row in taken if row[0] == "candidate"])
+        ).count()
+        if scanned < len(taken):
+            raise
         logger.info("Another worker scanned these %d texts of project %s first", len(taken), project_id)
     return len(taken)
 

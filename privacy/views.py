@@ -57,10 +57,11 @@ def pii_settings(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def erasure_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The search comes by POST: in a URL it would be written to every access log on the way."""
     project = project_get_for_lead(user=request.user, slug=slug)
-    form = ErasureForm(request.GET)
+    form = ErasureForm(request.POST or None)
     plan = None
-    if form.is_valid():
+    if request.method == "POST" and form.is_valid() and any(form.cleaned_data.values()):
         try:
             plan = erasure_plan(project=project, **form.cleaned_data)
         except RankLabError as error:

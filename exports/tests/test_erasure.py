@@ -71,7 +71,7 @@ def test_a_short_search_is_refused(corpus):
 
 def test_a_lead_previews_and_confirms_on_the_page(client, corpus, lead):
     client.force_login(lead)
-    page = client.get(reverse("erasure_preview", args=[corpus.slug]), {"external_id": "support-1-0"})
+    page = client.post(reverse("erasure_preview", args=[corpus.slug]), {"external_id": "support-1-0"})
     assert page.status_code == 200
     assert b"1 conversation would be erased" in page.content
     token = page.context["plan"].token

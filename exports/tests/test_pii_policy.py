@@ -140,3 +140,16 @@ def test_an_export_scans_a_text_the_background_scan_has_not_reached(corpus):
     message.pii_spans.all().delete()
     assert "maria.garcia@example.org" not in exported(corpus, "trl")
     assert PiiPolicy.objects.filter(project=corpus).count() == 0
+
+
+def test_names_and_places_can_wait_for_a_trainers_word(corpus, settings):
+    settings.RANKLAB_PII_NER_REDACT_THRESHOLD = 1.1
+
+    def first_prompt():
+        rows = native_rows(project=corpus, comparisons=comparisons_for_export(project=corpus))
+        return next(row for row in rows if row["conversation_id"] == "support-1-0")["prompt"][0]["content"]
+
+    assert first_prompt() == "Hi, I'm Maria Garcia. Please reply to <EMAIL_ADDRESS_1> about my refund."
+    conversation = Conversation.objects.get(project=corpus, external_id="support-1-0")
+    PiiSpan.objects.filter(conversation=conversation, entity_type="PERSON").update(status="confirmed")
+    assert first_prompt() == "Hi, I'm <PERSON_1>. Please reply to <EMAIL_ADDRESS_1> about my refund."
