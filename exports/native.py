@@ -166,7 +166,9 @@ def _fetch(ids: list[int], redactor: ExportRedactor) -> tuple:
     return comparisons, conversations, messages, redactor.fetch(conversation_pks, ids)
 
 
-def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str], redactor: ExportRedactor):
+def _rows(
+    project: Project, ids: list[int], fetched, pseudonyms: dict[int, str], redactor: ExportRedactor
+) -> Iterator[dict]:
     comparisons, conversation_rows, message_rows, personal = fetched
     loads = orjson.loads
 
