@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "labeler",
     "safety",
+    "privacy",
     "rankings",
     "exports",
 ]
@@ -308,6 +309,16 @@ CELERY_BEAT_SCHEDULE["audit-sweep"] = {
     "task": "safety.tasks.audit_sweep",
     "schedule": env.float("RANKLAB_AUDIT_SWEEP_EVERY_SECONDS", default=60.0),
 }
+# Personal data (privacy/): the background scan picks up texts no message announced, and a
+# detected span scoring at least the threshold is redacted in exports without a trainer's word.
+CELERY_BEAT_SCHEDULE["pii-scan-sweep"] = {
+    "task": "privacy.tasks.pii_scan_sweep",
+    "schedule": env.float("RANKLAB_PII_SCAN_SWEEP_EVERY_SECONDS", default=60.0),
+}
+RANKLAB_PII_REDACT_THRESHOLD = env.float("RANKLAB_PII_REDACT_THRESHOLD", default=0.4)
+# Names and places come from a small model that also takes cities of a travel question for
+# personal data: above 1, only those a trainer confirmed or marked are redacted.
+RANKLAB_PII_NER_REDACT_THRESHOLD = env.float("RANKLAB_PII_NER_REDACT_THRESHOLD", default=0.4)
 
 # /metrics (config/operations.py) asks for this bearer token when it is set.
 RANKLAB_METRICS_TOKEN = env.str("RANKLAB_METRICS_TOKEN", default="")
@@ -322,6 +333,8 @@ LOGGING = {
         "httpx2": {"level": "WARNING"},
         # django-axes logs every login at INFO; failures and lockouts come at WARNING.
         "axes": {"level": "WARNING"},
+        # Presidio logs each recognizer it loads, and each it leaves out for another language.
+        "presidio-analyzer": {"level": "ERROR"},
     },
 }
 

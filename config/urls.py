@@ -20,6 +20,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("", include("labeler.urls")),
     path("", include("safety.urls")),
+    path("", include("privacy.urls")),
     path("", include("rankings.urls")),
     path("", include("exports.urls")),
 ]

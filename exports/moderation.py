@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from exports.native import CHUNK, annotator_pseudonym, native_rows
 from labeler.models import Comparison, Project
+from privacy.exporting import ExportRedactor
 from safety.models import ModerationVerdict
 from safety.moderation import harm_key
 
@@ -22,9 +23,15 @@ from safety.moderation import harm_key
 MODERATED = ("moderation_feedback",)
 
 
-def export_rows(*, project: Project, comparisons: QuerySet[Comparison], format: str) -> Iterator[dict]:
-    """The rows a format is made from: native rows, with the filter's verdicts where the format needs them."""
-    rows = native_rows(project=project, comparisons=comparisons)
+def export_rows(
+    *, project: Project, comparisons: QuerySet[Comparison], format: str, redactor: ExportRedactor | None = None
+) -> Iterator[dict]:
+    """The rows a format is made from: native rows, with the filter's verdicts where the format needs them.
+
+    `redactor` applies the project's personal-data policy (its own by default); an export job
+    passes one to read its counts into the manifest.
+    """
+    rows = native_rows(project=project, comparisons=comparisons, redactor=redactor)
     return with_moderation(rows, project=project) if format in MODERATED else rows
 
 

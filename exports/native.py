@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 
 from exports.formats import SCHEMA_VERSION
 from labeler.models import Comparison, Project
+from privacy.exporting import ExportRedactor, export_redactor
 from rankings.agreement import comparison_figures
 from rankings.consensus import ranked_pairs
 from ranklab.database import id_array
@@ -38,30 +39,33 @@ def annotator_pseudonym(*, project_id: int, user_id: int) -> str:
     return "ann-" + digest.hexdigest()[:12]
 
 
-def native_rows(*, project: Project, comparisons: QuerySet[Comparison]) -> Iterator[dict]:
-    """Native rows for the comparisons of the queryset, in its order.
+def native_rows(
+    *, project: Project, comparisons: QuerySet[Comparison], redactor: ExportRedactor | None = None
+) -> Iterator[dict]:
+    """Native rows for the comparisons of the queryset, in its order, as the project's PII policy lets them out.
 
     Outside a transaction the next chunks are read by reader threads on connections of their
     own while this thread turns one into rows: the database and Python then work at the same
     time. Inside one, another connection could not see the transaction's own writes.
     """
     pseudonyms: dict[int, str] = {}
+    redactor = redactor or export_redactor(project=project)
     chunks = _chunks(comparisons.values_list("id", flat=True).iterator(chunk_size=CHUNK))
     if connection.in_atomic_block:
         for ids in chunks:
-            yield from _rows(project, ids, _fetch(ids), pseudonyms)
+            yield from _rows(project, ids, _fetch(ids, redactor), pseudonyms, redactor)
         return
     with ThreadPoolExecutor(max_workers=_READERS, thread_name_prefix="export-reader") as readers:
         try:
             pending = deque()
             for ids in chunks:
-                pending.append((ids, readers.submit(_fetch, ids)))
+                pending.append((ids, readers.submit(_fetch, ids, redactor)))
                 if len(pending) > _READERS:
                     ids, fetching = pending.popleft()
-                    yield from _rows(project, ids, fetching.result(), pseudonyms)
+                    yield from _rows(project, ids, fetching.result(), pseudonyms, redactor)
             while pending:
                 ids, fetching = pending.popleft()
-                yield from _rows(project, ids, fetching.result(), pseudonyms)
+                yield from _rows(project, ids, fetching.result(), pseudonyms, redactor)
         finally:
             # Each reader closes its own connection: a barrier makes every thread take one of these.
             closing = threading.Barrier(_READERS, timeout=60)
@@ -151,21 +155,25 @@ def _queries(sql: SimpleNamespace) -> tuple[str, str, str]:
 _QUERIES = {"postgresql": _queries(_POSTGRESQL), "sqlite": _queries(_SQLITE)}
 
 
-def _fetch(ids: list[int]) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """The database's part of a chunk: a row per comparison, their conversations and their messages."""
+def _fetch(ids: list[int], redactor: ExportRedactor) -> tuple:
+    """The database's part of a chunk: a row per comparison, their conversations and messages, their personal data."""
     comparisons_sql, conversations_sql, messages_sql = _QUERIES[connection.vendor]
     with connection.cursor() as cursor:
         cursor.execute(comparisons_sql, [id_array(ids)])
         comparisons = cursor.fetchall()
-        conversation_ids = id_array(list({row[1] for row in comparisons}))
+        conversation_pks = list({row[1] for row in comparisons})
+        conversation_ids = id_array(conversation_pks)
         cursor.execute(conversations_sql, [conversation_ids])
         conversations = cursor.fetchall()
         cursor.execute(messages_sql, [conversation_ids])
-        return comparisons, conversations, cursor.fetchall()
+        messages = cursor.fetchall()
+    return comparisons, conversations, messages, redactor.fetch(conversation_pks, ids)
 
 
-def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str]) -> Iterator[dict]:
-    comparisons, conversation_rows, message_rows = fetched
+def _rows(
+    project: Project, ids: list[int], fetched, pseudonyms: dict[int, str], redactor: ExportRedactor
+) -> Iterator[dict]:
+    comparisons, conversation_rows, message_rows, personal = fetched
     loads = orjson.loads
 
     def pseudonym(user_id: int) -> str:
@@ -216,7 +224,7 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
         answered = continuations.get(comparison_id)
         if answered:
             answered.sort(key=_MESSAGE)
-        yield {
+        row = {
             "schema_version": SCHEMA_VERSION,
             "comparison_id": comparison_id,
             "project": project.slug,
@@ -240,7 +248,14 @@ def _rows(project: Project, ids: list[int], fetched, pseudonyms: dict[int, str])
             "conversation_rating": rating,
             "conversation_ended_at": ended_at,
             "safe_answers": safe_answers,
+            "pii": None,
         }
+        if (
+            personal is not None
+            and (row := redactor.apply(row, conversation_id=conversation_id, chunk=personal)) is None
+        ):
+            continue
+        yield row
 
 
 def _path(messages: dict[int, tuple], message_id: int | None) -> tuple[list[dict], list[int]]:

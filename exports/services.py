@@ -24,6 +24,7 @@ from exports.moderation import export_rows
 from exports.options import ExportOptions
 from exports.webhooks import webhooks_notify
 from labeler.models import Comparison, Project
+from privacy.exporting import export_redactor
 from rankings.models import Ranking
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
@@ -144,9 +145,10 @@ def _write(export: Export) -> None:
                 _touch(export, progress=done)
             yield row
 
+    redactor = export_redactor(project=project)
     with tempfile.TemporaryFile() as scratch:
         lines = export_lines(
-            progress(export_rows(project=project, comparisons=comparisons, format=export.format)),
+            progress(export_rows(project=project, comparisons=comparisons, format=export.format, redactor=redactor)),
             format=export.format,
             options=options,
         )
@@ -171,9 +173,18 @@ def _write(export: Export) -> None:
         "created_at": export.created_at.isoformat(),
         "created_by": export.created_by.username if export.created_by else None,
         "file": name,
+        "pii": redactor.manifest(),
     }
     with transaction.atomic():
-        _finish(export, done=done, rows=rows, digest=digest.hexdigest(), name=name, manifest=manifest)
+        # Rows the PII policy left out were read all the same: the progress reaches the total.
+        _finish(
+            export,
+            done=done + redactor.rows_dropped,
+            rows=rows,
+            digest=digest.hexdigest(),
+            name=name,
+            manifest=manifest,
+        )
 
 
 def _finish(export: Export, *, done: int, rows: int, digest: str, name: str, manifest: dict) -> None:

@@ -25,6 +25,8 @@ from labeler.parsing import (
     parse_conversations,
 )
 from labeler.sampling.queueing import enqueue_sampling
+from labeler.signals import conversations_imported
+from ranklab.background import after_commit
 from ranklab.bulk import ids_reserve, rows_insert
 from ranklab.errors import RankLabError
 
@@ -106,6 +108,7 @@ def conversations_import(
         pending = sum(1 for record in new if len(record.candidates) < 2)
         if pending:
             enqueue_sampling(project_id=project.id)
+        after_commit(conversations_imported.send, sender=Project, project_id=project.id)
     return ImportResult(
         created=len(new),
         already_present=len(known),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lowest first: a package may import from its own layer and the layers below it.
-LAYERS = ["ranklab", "labeler", "safety", "rankings", "exports", "config"]
+LAYERS = ["ranklab", "labeler", "safety", "privacy", "rankings", "exports", "config"]
 TASK_NAME = re.compile(r"\"(\w+\.tasks\.\w+)\"")
 
 
@@ -144,3 +144,14 @@ def test_every_task_a_service_enqueues_by_name_is_a_task_of_its_app():
         assert module.endswith(".tasks"), f"{name} is not declared in a tasks module"
         task = getattr(importlib.import_module(module), function)
         assert task.name == name
+
+
+def test_privacy_and_safety_know_nothing_of_each_other():
+    graph = import_graph()
+    crossing = sorted(
+        f"{module} imports {imported}"
+        for module, imported_modules in graph.items()
+        for imported in imported_modules
+        if {module.split(".")[0], imported.split(".")[0]} == {"privacy", "safety"}
+    )
+    assert crossing == []

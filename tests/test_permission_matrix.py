@@ -23,6 +23,7 @@ from exports.webhooks import webhook_create
 from labeler.importing import rejects_report_save
 from labeler.models import Membership, Project
 from labeler.tests.factories import MembershipFactory, ModelEndpointFactory, ProjectFactory, UserFactory
+from privacy.models import PiiSpan
 from rankings.chat import conversation_start
 from rankings.tests.factories import lease, ready_comparisons
 from safety.audits import suite_create
@@ -85,14 +86,22 @@ ACCESS = {
     "audit_run_again": "lead",
     "audit_answer_detail": "lead",
     "audit_answer_send": "lead",
+    "pii_settings": "lead",
+    "erasure_preview": "lead",
+    "erasure_confirm": "lead",
+    "pii_span_decide": "member",
+    "pii_span_mark": "member",
 }
 POST_ONLY = {
     "project_member_remove", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",
     "rank_submit", "rank_skip", "project_stats_recompute", "adjudication_remove", "token_revoke", "webhook_add",
     "webhook_remove", "chat_start", "chat_turn", "chat_rank", "chat_continue", "chat_answer", "chat_branch",
     "chat_retry", "chat_end", "redteam_safe_answer", "moderation_review", "audit_suite_default",
-    "audit_suite_import", "audit_run_start", "audit_run_again", "audit_answer_send",
+    "audit_suite_import", "audit_run_start", "audit_run_again", "audit_answer_send", "erasure_confirm",
+    "pii_span_decide", "pii_span_mark",
 }  # fmt: skip
+# Calls of a page's script that answer a member's POST without its fields with 400 and the field to fix.
+JSON_WRITES = {"pii_span_decide", "pii_span_mark"}
 API = {"api_status", "api_exports", "api_comparisons", "api_audit_run"}
 IDENTITIES = ["anonymous", "trainer", "lead", "other_trainer", "other_lead", "superuser", "token", "other_token"]
 SIGNED_IN = {"trainer", "lead", "other_trainer", "other_lead", "superuser"}
@@ -162,6 +171,17 @@ def world(tmp_path, settings):
     )
     baseline = ModelEndpointFactory(project=project, base_url="http://127.0.0.1:9/v1", timeout_seconds=2)
     run = finished_run(suite, endpoint, baseline)
+    span = PiiSpan.objects.create(
+        project=project,
+        conversation_id=comparison.conversation_id,
+        message_id=comparison.prompt_message_id,
+        entity_type="PERSON",
+        start=0,
+        end=3,
+        score=0.85,
+        detector="matrix",
+        value_hash="0" * 16,
+    )
     users = {identity: membership.user for identity, membership in people.items()} | {"superuser": superuser}
     clients = {identity: Client() for identity in IDENTITIES}
     for identity, user in users.items():
@@ -181,6 +201,7 @@ def world(tmp_path, settings):
         "suite_id": suite.id,
         "run_id": run.id,
         "probe_id": probe.id,
+        "span_id": span.id,
         "object_id": "1",
         "content_type_id": "1",
         "id": str(superuser.id),
@@ -244,7 +265,7 @@ def expected(route: str, name: str | None, identity: str, method: str) -> set[in
         return {404}
     role = {"lead": "lead", "trainer": "trainer"}.get(identity)
     if role is not None and ACCESS[name] in (role, "member"):
-        return {200, 302}
+        return {400} if name in JSON_WRITES else {200, 302}
     return {404}
 
 

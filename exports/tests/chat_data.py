@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from labeler.models import Assignment, Candidate, Comparison, Conversation, Message, ModelEndpoint, Project
+from privacy.models import PiiPolicy
 from rankings.services import Judgement, ranking_submit
 from rankings.tests.factories import trainers_of
 
@@ -56,6 +57,8 @@ def chat_project(project: Project) -> Chat:
     project.system_prompt = SYSTEM
     project.guidelines = "Prefer the answer that is correct and useful, then the brief one."
     project.save(update_fields=["kind", "k", "overlap", "system_prompt", "guidelines"])
+    # The format tests compare texts: Kyoto stays Kyoto (exports/tests/test_pii_policy.py tests the policy).
+    PiiPolicy.objects.create(project=project, policy=PiiPolicy.Policy.KEEP)
     endpoint = ModelEndpoint.objects.create(
         project=project, name="smol", base_url="http://127.0.0.1:8001/v1", model="smollm2", share=3
     )

@@ -17,6 +17,7 @@ from labeler.harm import ATTACK_TACTICS
 from labeler.models import OVER_REFUSAL_FLAG, Assignment, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.selectors import project_get_for_trainer, projects_for_user
+from privacy.screen import screen_mark
 from rankings.models import Ranking
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
 from ranklab import untrusted_json
@@ -169,11 +170,13 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
     if project.red_team:
         # Over-refusal sits beside the attack controls, not among the other flags.
         flag_taxonomy = [flag for flag in flag_taxonomy if flag["key"] != OVER_REFUSAL_FLAG["key"]]
+    messages_so_far = comparison_messages(comparison_id=assignment.comparison_id)
+    screen_mark(comparison_id=assignment.comparison_id, messages=messages_so_far, cards=cards)
     return {
         "flag_taxonomy": flag_taxonomy,
         "over_refusal": OVER_REFUSAL_FLAG,
         "tactics": ATTACK_TACTICS,
-        "messages_so_far": comparison_messages(comparison_id=assignment.comparison_id),
+        "messages_so_far": messages_so_far,
         "cards": cards,
         "skip_reasons": SKIP_REASONS,
         "harm_categories": HARM_CATEGORIES_SHOWN,

@@ -131,7 +131,8 @@
     window.Sortable.create(list, {
       animation: 120,
       forceFallback: true,
-      filter: "input, label, summary, button, a, select",
+      // Not from a text while the trainer selects personal data in it (static/js/pii.js).
+      filter: "input, label, summary, button, a, select, mark, body.pii-selecting .cand-text",
       preventOnFilter: false,
       onEnd(event) {
         event.item.dataset.tied = "0";

@@ -1,0 +1,155 @@
+"""No planted value leaves through any export format, pipeline pull or webhook unless a lead chose `keep`."""
+
+import json
+
+import orjson
+import pytest
+from django.urls import reverse
+
+from exports.formats import CONVERTERS, GROUPED, export_lines
+from exports.models import Export, Webhook, WebhookDelivery
+from exports.native import native_rows
+from exports.options import ExportOptions
+from exports.services import comparisons_for_export, export_create, export_write
+from exports.tests.pii_data import corpus_project
+from exports.tokens import token_create
+from labeler.models import Conversation
+from privacy.models import PiiPolicy, PiiSpan
+from privacy.policy import pii_policy_set
+from privacy.tests.corpus import planted_values
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FORMATS = sorted([*CONVERTERS, *GROUPED])
+
+
+@pytest.fixture
+def corpus(project):
+    corpus_project(project)
+    return project
+
+
+def exported(project, format: str) -> str:
+    rows = native_rows(project=project, comparisons=comparisons_for_export(project=project))
+    return "\n".join(orjson.dumps(line).decode() for line in export_lines(rows, format=format, options=ExportOptions()))
+
+
+def leaked(text: str) -> list[str]:
+    return sorted(value for value in planted_values() if value in text)
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_redact_lets_no_planted_value_into_any_format(corpus, format):
+    text = exported(corpus, format)
+    assert text
+    assert leaked(text) == []
+    assert "<EMAIL_ADDRESS_1>" in text
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_drop_leaves_out_every_row_with_personal_data(corpus, lead, format):
+    pii_policy_set(project=corpus, user=lead, policy="drop")
+    text = exported(corpus, format)
+    assert leaked(text) == []
+    assert "<EMAIL_ADDRESS" not in text
+
+
+def test_keep_lets_the_text_out_as_it_is(corpus, lead):
+    pii_policy_set(project=corpus, user=lead, policy="keep")
+    assert "maria.garcia@example.org" in exported(corpus, "native")
+
+
+def test_a_value_keeps_its_placeholder_across_the_texts_of_a_conversation(corpus):
+    rows = native_rows(project=corpus, comparisons=comparisons_for_export(project=corpus))
+    (row,) = [row for row in rows if row["conversation_id"] == "support-1-0"]
+    assert row["prompt"][0]["content"] == "Hi, I'm <PERSON_1>. Please reply to <EMAIL_ADDRESS_1> about my refund."
+    noted = next(candidate["text"] for candidate in row["candidates"] if candidate["text"].startswith("Noted"))
+    assert noted == "Noted: Hi, I'm <PERSON_1>. Please reply to <EMAIL_ADDRESS_1> about my refund."
+    assert row["pii"] == {"redacted": {"EMAIL_ADDRESS": 2, "PERSON": 2}}
+
+
+def test_a_dismissed_span_stays_and_a_trainers_low_score_span_goes(corpus):
+    conversation = Conversation.objects.get(project=corpus, external_id="support-1-0")
+    PiiSpan.objects.filter(conversation=conversation, entity_type="PERSON").update(status="dismissed")
+    PiiSpan.objects.filter(conversation=conversation, entity_type="EMAIL_ADDRESS").update(score=0.1, status="confirmed")
+    rows = native_rows(project=corpus, comparisons=comparisons_for_export(project=corpus))
+    (row,) = [row for row in rows if row["conversation_id"] == "support-1-0"]
+    assert row["prompt"][0]["content"] == "Hi, I'm Maria Garcia. Please reply to <EMAIL_ADDRESS_1> about my refund."
+
+
+def test_the_manifest_and_the_webhook_say_what_was_redacted_and_nothing_of_it(corpus, lead, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.MEDIA_ROOT = tmp_path
+    Webhook.objects.create(
+        project=corpus, url="https://hooks.example.com/x", secret="whsec_x", events=["export.finished"]
+    )
+    export = export_write(export_id=export_create(project=corpus, user=lead, format="trl", options=ExportOptions()).id)
+    export.refresh_from_db()
+    pii = export.manifest["pii"]
+    assert pii["policy"] == "redact"
+    assert pii["rows_dropped"] == 0
+    assert pii["redacted"]["EMAIL_ADDRESS"] >= 10
+    assert set(pii["redacted"]) >= {"CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN", "PERSON", "URL_CREDENTIALS"}
+    assert leaked(export.file.open("rb").read().decode()) == []
+    (delivery,) = WebhookDelivery.objects.all()
+    assert delivery.payload["data"]["pii"] == pii
+    assert leaked(json.dumps(delivery.payload, ensure_ascii=False)) == []
+
+
+def test_the_manifest_names_the_lead_who_chose_keep(corpus, lead, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    pii_policy_set(project=corpus, user=lead, policy="keep")
+    export = export_write(
+        export_id=export_create(project=corpus, user=lead, format="native", options=ExportOptions()).id
+    )
+    export.refresh_from_db()
+    assert export.status == Export.Status.DONE
+    assert export.manifest["pii"]["policy"] == "keep"
+    assert export.manifest["pii"]["chosen_by"] == lead.username
+
+
+def test_drop_counts_the_rows_it_left_out(corpus, lead, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    pii_policy_set(project=corpus, user=lead, policy="drop")
+    export = export_write(
+        export_id=export_create(project=corpus, user=lead, format="native", options=ExportOptions()).id
+    )
+    export.refresh_from_db()
+    assert export.manifest["pii"]["rows_dropped"] == Conversation.objects.filter(project=corpus).count() - 10
+    assert export.row_count == 10  # the look-alikes
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_the_pipeline_api_streams_no_planted_value(client, corpus, lead, format):
+    secret = token_create(project=corpus, name="pipeline", user=lead)[1]
+    response = client.get(
+        reverse("api_comparisons", args=[corpus.slug]),
+        {"format": format},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    assert text
+    assert leaked(text) == []
+
+
+def test_an_export_scans_a_text_the_background_scan_has_not_reached(corpus):
+    conversation = Conversation.objects.get(project=corpus, external_id="support-1-0")
+    message = conversation.messages.get()
+    message.pii_scan.delete()
+    message.pii_spans.all().delete()
+    assert "maria.garcia@example.org" not in exported(corpus, "trl")
+    assert PiiPolicy.objects.filter(project=corpus).count() == 0
+
+
+def test_names_and_places_can_wait_for_a_trainers_word(corpus, settings):
+    settings.RANKLAB_PII_NER_REDACT_THRESHOLD = 1.1
+
+    def first_prompt():
+        rows = native_rows(project=corpus, comparisons=comparisons_for_export(project=corpus))
+        return next(row for row in rows if row["conversation_id"] == "support-1-0")["prompt"][0]["content"]
+
+    assert first_prompt() == "Hi, I'm Maria Garcia. Please reply to <EMAIL_ADDRESS_1> about my refund."
+    conversation = Conversation.objects.get(project=corpus, external_id="support-1-0")
+    PiiSpan.objects.filter(conversation=conversation, entity_type="PERSON").update(status="confirmed")
+    assert first_prompt() == "Hi, I'm <PERSON_1>. Please reply to <EMAIL_ADDRESS_1> about my refund."

@@ -1,0 +1,102 @@
+"""Applying a project's PII policy to native export rows. Pure: plain rows and spans in, rows out.
+
+A row's texts are its prompt (aligned with `prompt_message_ids`), its candidates and its
+continuations. Under `redact` each span's text becomes a typed placeholder numbered within the
+conversation (`<EMAIL_ADDRESS_1>`, the same for every occurrence of one value, in every row of the
+conversation, in files and pulls alike: the numbers follow the spans' ids, not the export's order);
+under `drop` a row with any span is left out; under `keep` rows pass as they are.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from privacy.entities import placeholder
+
+
+@dataclass(frozen=True)
+class Span:
+    entity_type: str
+    start: int
+    end: int
+    value_key: str
+
+
+@dataclass
+class ConversationSpans:
+    """The spans that act in one conversation, by message and by candidate, and each value's number."""
+
+    by_message: dict[int, list[Span]] = field(default_factory=dict)
+    by_candidate: dict[int, list[Span]] = field(default_factory=dict)
+    numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, span: Span, *, message_id: int | None, candidate_id: int | None) -> None:
+        """Add a span; spans must come in the order of their ids, which fixes the numbering."""
+        key = (span.entity_type, span.value_key)
+        if key not in self.numbers:
+            self.numbers[key] = 1 + sum(1 for entity_type, _ in self.numbers if entity_type == span.entity_type)
+        target = self.by_message if message_id is not None else self.by_candidate
+        target.setdefault(message_id if message_id is not None else candidate_id, []).append(span)
+
+
+def merged(spans: list[Span]) -> list[Span]:
+    """Overlapping spans as one (typed and numbered as the longest of them), in text order."""
+    result: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if result and span.start < result[-1].end:
+            last = result[-1]
+            longest = last if last.end - last.start >= span.end - span.start else span
+            result[-1] = Span(longest.entity_type, last.start, max(last.end, span.end), longest.value_key)
+        else:
+            result.append(span)
+    return result
+
+
+def redact_text(text: str, spans: list[Span], numbers: dict[tuple[str, str], int], counts: Counter) -> str:
+    """`text` with each span replaced by its placeholder; `counts` gains one per replaced span, by type."""
+    pieces, position = [], 0
+    for span in merged(spans):
+        if span.start < position or span.end > len(text):
+            continue  # offsets into another version of the text: never cut it at a wrong place
+        pieces += [
+            text[position : span.start],
+            placeholder(span.entity_type, numbers[span.entity_type, span.value_key]),
+        ]
+        counts[span.entity_type] += 1
+        position = span.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def row_has_spans(row: dict, spans: ConversationSpans) -> bool:
+    return (
+        any(spans.by_message.get(message_id) for message_id in row["prompt_message_ids"])
+        or any(spans.by_candidate.get(candidate["id"]) for candidate in row["candidates"])
+        or any(spans.by_message.get(continuation["message_id"]) for continuation in row["continuations"])
+    )
+
+
+def redact_row(row: dict, spans: ConversationSpans) -> tuple[dict, Counter]:
+    """The row with its personal data replaced, and how many spans of each type were."""
+    counts: Counter = Counter()
+    numbers = spans.numbers
+
+    def text_of(text: str, found: list[Span] | None) -> str:
+        return redact_text(text, found, numbers, counts) if found else text
+
+    prompt = [
+        {**message, "content": text_of(message["content"], spans.by_message.get(message_id))}
+        for message, message_id in zip(row["prompt"], row["prompt_message_ids"], strict=True)
+    ]
+    candidates = [
+        {**candidate, "text": text_of(candidate["text"], spans.by_candidate.get(candidate["id"]))}
+        for candidate in row["candidates"]
+    ]
+    continuations = [
+        {**continuation, "text": text_of(continuation["text"], spans.by_message.get(continuation["message_id"]))}
+        for continuation in row["continuations"]
+    ]
+    if not counts:
+        return row, counts
+    redacted = {**row, "prompt": prompt, "candidates": candidates, "continuations": continuations}
+    redacted["pii"] = {"redacted": dict(sorted(counts.items()))}
+    return redacted, counts
