@@ -4,7 +4,6 @@ A token reads its own project's runs. Starting one makes model calls on the proj
 so a token may start only the suites a lead has opened to pipelines (`pipeline_may_start`).
 """
 
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from labeler.models import ModelEndpoint
 from ranklab.errors import RankLabError
 from safety.audits import audit_run_create
 from safety.models import AuditRun, AuditSuite
+from safety.selectors import run_get
 
 
 class AuditStartSerializer(serializers.Serializer):
@@ -100,12 +100,5 @@ class AuditRunApi(PipelineView):
         responses={200: AuditRunSerializer, **_ERRORS}, summary="A model audit run and its report", request=None
     )
     def get(self, request, slug: str, run_id: int):
-        project = self.project(request, slug)
-        run = (
-            AuditRun.objects.filter(suite__project=project, id=run_id)
-            .select_related("suite", "endpoint", "baseline")
-            .first()
-        )
-        if run is None:
-            raise Http404("No such audit run.")
+        run = run_get(project=self.project(request, slug), run_id=run_id)
         return Response(AuditRunSerializer(run).data)

@@ -36,11 +36,13 @@ Progress = Callable[[int, int], None]
 
 
 class ImportFailed(RankLabError):
+    summary = "The file was not imported"
+
     def __init__(self, problems: list[ImportProblem], *, truncated: bool) -> None:
         self.problems = problems
         self.truncated = truncated
         more = " (and more; only the first ones are listed)" if truncated else ""
-        super().__init__(f"The file was not imported: {len(problems)} problem(s){more}. Nothing was written.")
+        super().__init__(f"{self.summary}: {len(problems)} problem(s){more}. Nothing was written.")
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from labeler.importing import import_limits
+from labeler.importing import ImportFailed, import_limits
 from labeler.models import Candidate, Comparison, Conversation, Message, ModelEndpoint, Project
-from labeler.parsing import FieldInvalid, ImportInvalid, ImportProblem, parse_prompts
+from labeler.parsing import FieldInvalid, ImportInvalid, parse_prompts
 from labeler.sampling.client import API_KEY_ENV_PATTERN
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
@@ -30,12 +30,8 @@ class AuditError(RankLabError):
     """An audit request that cannot be done as asked."""
 
 
-class ProbeImportFailed(RankLabError):
-    def __init__(self, problems: list[ImportProblem], *, truncated: bool) -> None:
-        self.problems = problems
-        self.truncated = truncated
-        more = " (and more; only the first ones are listed)" if truncated else ""
-        super().__init__(f"The probes were not imported: {len(problems)} problem(s){more}. Nothing was written.")
+class ProbeImportFailed(ImportFailed):
+    summary = "The probes were not imported"
 
 
 @dataclass(frozen=True)

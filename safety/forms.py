@@ -2,13 +2,12 @@ from django import forms
 from django.core.validators import URLValidator
 
 from labeler.models import ModelEndpoint, Project
-from labeler.sampling.client import API_KEY_ENV_PATTERN
-from ranklab.outbound import OutboundRefused, outbound_url_check
+from labeler.sampling.forms import OutboundServiceFields
 from safety.audit_report import ThresholdsInvalid, thresholds_clean
 from safety.models import AuditSuite, ModerationEndpoint
 
 
-class ModerationEndpointForm(forms.ModelForm):
+class ModerationEndpointForm(OutboundServiceFields, forms.ModelForm):
     base_url = forms.URLField(
         label="Base URL",
         max_length=500,
@@ -32,22 +31,6 @@ class ModerationEndpointForm(forms.ModelForm):
         field = self.fields["timeout_seconds"]
         field.min_value, field.max_value = 1, 120
         field.widget.attrs.update(min=1, max=120)
-
-    def clean_api_key_env(self) -> str:
-        name = self.cleaned_data["api_key_env"].strip()
-        if name and not API_KEY_ENV_PATTERN.match(name):
-            raise forms.ValidationError(
-                "Write the variable's name in capitals, ending in _API_KEY, e.g. OPENAI_API_KEY."
-            )
-        return name
-
-    def clean_base_url(self) -> str:
-        url = self.cleaned_data["base_url"]
-        try:
-            outbound_url_check(url, what="The base URL")
-        except OutboundRefused as refused:
-            raise forms.ValidationError(str(refused)) from refused
-        return url
 
     def clean_timeout_seconds(self) -> float:
         timeout = self.cleaned_data["timeout_seconds"]

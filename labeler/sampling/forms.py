@@ -8,7 +8,27 @@ from ranklab.outbound import OutboundRefused, outbound_url_check
 _MAX_STOP_SEQUENCES = 4
 
 
-class EndpointForm(forms.ModelForm):
+class OutboundServiceFields:
+    """`base_url` and `api_key_env` of a form for a server the app calls on a lead's behalf."""
+
+    def clean_api_key_env(self) -> str:
+        name = self.cleaned_data["api_key_env"].strip()
+        if name and not API_KEY_ENV_PATTERN.match(name):
+            raise forms.ValidationError(
+                "Write the variable's name in capitals, ending in _API_KEY, e.g. OPENAI_API_KEY."
+            )
+        return name
+
+    def clean_base_url(self) -> str:
+        url = self.cleaned_data["base_url"]
+        try:
+            outbound_url_check(url, what="The base URL")
+        except OutboundRefused as refused:
+            raise forms.ValidationError(str(refused)) from refused
+        return url
+
+
+class EndpointForm(OutboundServiceFields, forms.ModelForm):
     base_url = forms.URLField(
         label="Base URL",
         max_length=500,
@@ -62,22 +82,6 @@ class EndpointForm(forms.ModelForm):
         self.fields[
             "share"
         ].help_text = f"How many of the {project.k} candidates per comparison this endpoint supplies."
-
-    def clean_api_key_env(self) -> str:
-        name = self.cleaned_data["api_key_env"].strip()
-        if name and not API_KEY_ENV_PATTERN.match(name):
-            raise forms.ValidationError(
-                "Write the variable's name in capitals, ending in _API_KEY, e.g. OPENAI_API_KEY."
-            )
-        return name
-
-    def clean_base_url(self) -> str:
-        url = self.cleaned_data["base_url"]
-        try:
-            outbound_url_check(url, what="The base URL")
-        except OutboundRefused as refused:
-            raise forms.ValidationError(str(refused)) from refused
-        return url
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
