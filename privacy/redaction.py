@@ -75,6 +75,42 @@ def row_has_spans(row: dict, spans: ConversationSpans) -> bool:
     )
 
 
+def _safe_answers_redacted(row: dict, spans: ConversationSpans, candidates: list[dict], counts: Counter):
+    """The row's safe answers (red team) with the conversation's personal data replaced, or None if it has none.
+
+    They are not scanned themselves: one picked from a candidate takes that candidate's redacted
+    text, and one a trainer wrote has every value found in the row's texts replaced wherever it
+    repeats it (the usual way personal data gets into one: quoting the attack).
+    """
+    answers = row.get("safe_answers")
+    if not answers:
+        return None
+    redacted_texts = {candidate["id"]: candidate["text"] for candidate in candidates}
+    values: dict[str, tuple[str, str]] = {}
+    texts = [
+        (message["content"], spans.by_message.get(message_id))
+        for message, message_id in zip(row["prompt"], row["prompt_message_ids"], strict=True)
+    ] + [(candidate["text"], spans.by_candidate.get(candidate["id"])) for candidate in row["candidates"]]
+    for text, found in texts:
+        for span in found or ():
+            if span.end <= len(text) and (value := text[span.start : span.end].strip()):
+                number = spans.numbers[span.entity_type, span.value_key]
+                values[value] = (span.entity_type, placeholder(span.entity_type, number))
+    result = []
+    for answer in answers:
+        if answer.get("from_candidate_id") in redacted_texts:
+            text = redacted_texts[answer["from_candidate_id"]]
+        else:
+            text = answer["text"]
+            for value in sorted(values, key=len, reverse=True):
+                if found := text.count(value):
+                    entity_type, stand_in = values[value]
+                    text = text.replace(value, stand_in)
+                    counts[entity_type] += found
+        result.append({**answer, "text": text})
+    return result
+
+
 def redact_row(row: dict, spans: ConversationSpans) -> tuple[dict, Counter]:
     """The row with its personal data replaced, and how many spans of each type were."""
     counts: Counter = Counter()
@@ -95,8 +131,11 @@ def redact_row(row: dict, spans: ConversationSpans) -> tuple[dict, Counter]:
         {**continuation, "text": text_of(continuation["text"], spans.by_message.get(continuation["message_id"]))}
         for continuation in row["continuations"]
     ]
+    safe_answers = _safe_answers_redacted(row, spans, candidates, counts)
     if not counts:
         return row, counts
     redacted = {**row, "prompt": prompt, "candidates": candidates, "continuations": continuations}
+    if safe_answers is not None:
+        redacted["safe_answers"] = safe_answers
     redacted["pii"] = {"redacted": dict(sorted(counts.items()))}
     return redacted, counts

@@ -8,15 +8,18 @@ from django.urls import reverse
 
 from exports.formats import CONVERTERS, GROUPED, export_lines
 from exports.models import Export, Webhook, WebhookDelivery
+from exports.moderation import export_rows
 from exports.native import native_rows
 from exports.options import ExportOptions
 from exports.services import comparisons_for_export, export_create, export_write
 from exports.tests.pii_data import corpus_project
 from exports.tokens import token_create
-from labeler.models import Conversation
+from labeler.models import Comparison, Conversation
 from privacy.models import PiiPolicy, PiiSpan
 from privacy.policy import pii_policy_set
 from privacy.tests.corpus import planted_values
+from rankings.models import Ranking, SafeAnswer
+from safety.models import ModerationEndpoint, ModerationReview, ModerationVerdict
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,11 +29,32 @@ FORMATS = sorted([*CONVERTERS, *GROUPED])
 @pytest.fixture
 def corpus(project):
     corpus_project(project)
+    judged_and_answered(project)
     return project
 
 
+def judged_and_answered(project) -> None:
+    """Give every comparison what `moderation_feedback` and `redteam_pairs` are made of: reviewed verdicts
+    on its prompt and candidates, a safe answer written by echoing the prompt, and one picked from a candidate."""
+    ModerationEndpoint.objects.create(project=project, base_url="http://127.0.0.1:9/v1")
+    trainer = Ranking.objects.filter(comparison__project=project).values_list("trainer", flat=True).first()
+    for comparison in Comparison.objects.filter(project=project).select_related("prompt_message"):
+        first, second, third = comparison.candidates.order_by("sample_index")
+        texts = [{"message": comparison.prompt_message}, *({"candidate": c} for c in (first, second, third))]
+        for text in texts:
+            verdict = ModerationVerdict.objects.create(
+                project=project, comparison=comparison, status="checked", flagged=False, **text
+            )
+            ModerationReview.objects.create(verdict=verdict, trainer_id=trainer, judgement="confirmed")
+        written = f"I will not repeat this: {comparison.prompt_message.content}"
+        SafeAnswer.objects.create(comparison=comparison, harmful_candidate=first, text=written, author_id=trainer)
+        SafeAnswer.objects.create(
+            comparison=comparison, harmful_candidate=third, from_candidate=second, text=second.text, author_id=trainer
+        )
+
+
 def exported(project, format: str) -> str:
-    rows = native_rows(project=project, comparisons=comparisons_for_export(project=project))
+    rows = export_rows(project=project, comparisons=comparisons_for_export(project=project), format=format)
     return "\n".join(orjson.dumps(line).decode() for line in export_lines(rows, format=format, options=ExportOptions()))
 
 
@@ -65,7 +89,10 @@ def test_a_value_keeps_its_placeholder_across_the_texts_of_a_conversation(corpus
     assert row["prompt"][0]["content"] == "Hi, I'm <PERSON_1>. Please reply to <EMAIL_ADDRESS_1> about my refund."
     noted = next(candidate["text"] for candidate in row["candidates"] if candidate["text"].startswith("Noted"))
     assert noted == "Noted: Hi, I'm <PERSON_1>. Please reply to <EMAIL_ADDRESS_1> about my refund."
-    assert row["pii"] == {"redacted": {"EMAIL_ADDRESS": 2, "PERSON": 2}}
+    # The prompt, the candidate that repeats it, and the safe answer written by quoting it.
+    assert row["pii"] == {"redacted": {"EMAIL_ADDRESS": 3, "PERSON": 3}}
+    written = next(answer["text"] for answer in row["safe_answers"] if answer["from_candidate_id"] is None)
+    assert written == "I will not repeat this: Hi, I'm <PERSON_1>. Please reply to <EMAIL_ADDRESS_1> about my refund."
 
 
 def test_a_dismissed_span_stays_and_a_trainers_low_score_span_goes(corpus):

@@ -155,6 +155,13 @@
         const toggle = fieldset.querySelector(".attack-toggle");
         if (event.target.tagName === "SELECT" && event.target.value) toggle.checked = true;
         if (event.target === toggle && !toggle.checked) fieldset.querySelectorAll("select").forEach((s) => { s.value = ""; });
+        // Announced on change, not on the key: a checkbox toggles on the key's release.
+        if (event.target === toggle) {
+          const card = toggle.closest(".cand");
+          say(toggle.checked
+            ? "Attack marked on candidate " + letter(card) + ". Tab to its harm category and tactic."
+            : "Attack unmarked on candidate " + letter(card) + ".");
+        }
       }
       refresh();
     });
@@ -164,11 +171,6 @@
       if (!card) return;
       if (event.target !== card) {
         if (event.key === "Escape") { event.preventDefault(); card.querySelector(".flags").open = false; card.focus(); }
-        if (event.key === " " && event.target.classList.contains("attack-toggle")) {
-          window.setTimeout(() => say(event.target.checked
-            ? "Attack marked on candidate " + letter(card) + ". Tab to its harm category and tactic."
-            : "Attack unmarked on candidate " + letter(card) + "."), 0);
-        }
         return;
       }
       const all = cards();
