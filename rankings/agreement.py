@@ -128,6 +128,21 @@ def relations_compare(left: Relations, right: Relations) -> PairCounts:
     return PairCounts(judged, exact, half, strict_judged, strict_agreed, concordant, discordant, left_ties, right_ties)
 
 
+def half_credit(left: Relations, right: Relations) -> float | None:
+    """`relations_compare(left, right).rates()["half"]`, for the statistics' hottest loop."""
+    shared = left.keys() & right.keys()
+    if not shared:
+        return None
+    half = 0.0
+    for pair in shared:
+        a, b = left[pair], right[pair]
+        if a == b:
+            half += 1.0
+        elif a == 0 or b == 0:
+            half += 0.5
+    return half / len(shared)
+
+
 def pair_counts(left: Tiers, right: Tiers) -> PairCounts:
     return relations_compare(pair_relations(left), pair_relations(right))
 

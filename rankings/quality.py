@@ -18,7 +18,7 @@ from itertools import combinations
 
 from scipy.stats import binomtest
 
-from rankings.agreement import Relations, pair_relations, relations_compare
+from rankings.agreement import Relations, half_credit, pair_relations
 from rankings.bias import longer_wins
 from rankings.consensus import ranked_pairs_of_wins
 
@@ -212,12 +212,9 @@ def trainer_quality(
             reference = fixed_relations
             if reference is None and len(group) > 1:
                 reference = _leave_one_out(group, index)
-            if (
-                reference is not None
-                and (score := relations_compare(relations[index], reference).rates()["half"]) is not None
-            ):
+            if reference is not None and (score := half_credit(relations[index], reference)) is not None:
                 agreement[record.trainer].append(score)
-            if truth is not None and (score := relations_compare(relations[index], truth).rates()["half"]) is not None:
+            if truth is not None and (score := half_credit(relations[index], truth)) is not None:
                 gold_scores[record.trainer].append(score)
             if record.lengths:
                 won, pairs = record.longer_wins

@@ -9,6 +9,7 @@ import gc
 from collections import defaultdict
 from dataclasses import asdict
 from datetime import timedelta
+from itertools import combinations
 
 import numpy as np
 import orjson
@@ -21,10 +22,10 @@ from django.utils import timezone
 from labeler.models import Assignment, Candidate, Comparison, ModelEndpoint, Project
 from rankings.agreement import (
     PairCounts,
-    comparison_figures,
     kendall_w,
     krippendorff_alpha,
     pair_value_rows,
+    relations_compare,
 )
 from rankings.bias import Share, position_bias
 from rankings.consensus import bradley_terry
@@ -208,9 +209,10 @@ def _agreement(
             continue
         tiers = [record.tiers for record in group]
         relations = [record.relations for record in group]
-        figures = comparison_figures(tiers, relations=relations)
-        taus.extend(figures.taus)
-        counts = figures.pooled
+        # comparison_figures' pairs and τ-b, without the per-comparison means the dashboard does not show.
+        pairs = [relations_compare(left, right) for left, right in combinations(relations, 2)]
+        taus.extend(tau for counts in pairs if (tau := counts.tau_b) is not None)
+        counts = PairCounts.total(pairs)
         # Pooled over the comparison's annotator pairs, where the review page and the exports show
         # the mean of the pairs' figures: the two differ when annotators saw different candidates.
         per_comparison[comparison_id] = counts.rates()["exact"]
