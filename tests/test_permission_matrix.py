@@ -62,6 +62,7 @@ ACCESS = {
     "chat_retry": "trainer",
     "chat_end": "trainer",
     "project_dashboard": "lead",
+    "project_stats_status": "lead",
     "project_stats_recompute": "lead",
     "comparison_open": "lead",
     "comparison_review": "lead",
