@@ -109,6 +109,7 @@ SIGNED_IN = {"trainer", "lead", "other_trainer", "other_lead", "superuser"}
 TOKENS = {"token", "other_token"}
 # Pages of their own: (GET, POST) for a visitor signed in, not signed in, and with a token.
 OTHERS = {
+    "favicon": {"*": (302, 405)},
     "healthz": {"*": (200, 405)},
     "readyz": {"*": (200, 405)},
     "metrics": {"*": (200, 405)},
