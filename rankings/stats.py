@@ -99,7 +99,7 @@ def _compute(project: Project) -> dict:
         none,
         submitted,
     ) in rankings.iterator(chunk_size=CHUNK):
-        flags = orjson.loads(flags)
+        flags = orjson.loads(flags) if flags != "{}" else {}
         record = RankingRecord(
             trainer=trainer_id,
             comparison=comparison_id,
