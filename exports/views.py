@@ -106,16 +106,20 @@ def token_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _, secret = token_create(project=project, name=form.cleaned_data["name"], user=request.user)
         form = TokenForm()
-    tokens = ApiToken.objects.filter(project=project).order_by("-created_at")
+    return _api_page(request, project, form=form, secret=secret)
+
+
+def _api_page(request: HttpRequest, project, *, form: TokenForm | None = None, **extra) -> TemplateResponse:
+    """The tokens and webhooks page; `extra` carries a secret shown this once."""
     context = {
         "project": project,
         "tab": "api",
-        "form": form,
-        "tokens": tokens,
-        "secret": secret,
+        "form": form or TokenForm(),
+        "tokens": ApiToken.objects.filter(project=project).order_by("-created_at"),
         "webhook_form": WebhookForm(),
         "webhooks": Webhook.objects.filter(project=project).order_by("-created_at"),
         "deliveries": WebhookDelivery.objects.filter(webhook__project=project).select_related("webhook")[:30],
+        **extra,
     }
     return TemplateResponse(request, "exports/token_list.html", context)
 
@@ -127,11 +131,12 @@ def webhook_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = WebhookForm(request.POST)
     if form.is_valid():
         try:
-            webhook_create(project=project, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
+            webhook = webhook_create(project=project, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
         except RankLabError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Webhook added. Its signing secret is shown in the list.")
+            # Shown in this answer only, like a new token's secret; the list shows its prefix.
+            return _api_page(request, project, webhook_secret=webhook.secret, new_webhook=webhook)
     else:
         messages.error(request, "Give a URL and at least one event.")
     return redirect("token_list", slug=project.slug)
