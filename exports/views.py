@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from exports import tokens as api_tokens
+from exports.docs import export_formats_doc
 from exports.formats import FORMAT_LABELS
 from exports.models import ApiToken, Export, Webhook, WebhookDelivery
 from exports.options import OPTIONS, ExportOptions, Option
@@ -41,6 +42,9 @@ def _form_field(option: Option) -> forms.Field:
         return forms.ChoiceField(choices=(*blank, *option.choices), **kwargs)
     if option.type in (int, float):
         kwargs.update(min_value=option.minimum, max_value=option.maximum)
+    if option.type is date:
+        # The browser's date picker; it submits YYYY-MM-DD, which the field reads.
+        kwargs["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     return _FORM_FIELDS[option.type](**kwargs)
 
 
@@ -77,6 +81,14 @@ def export_list(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"project": project, "tab": "exports", "form": form, "exports": exports}
     template = "exports/export_list.html#export-table" if request.htmx else "exports/export_list.html"
     return TemplateResponse(request, template, context)
+
+
+@login_required
+def export_formats(request: HttpRequest, slug: str) -> HttpResponse:
+    """docs/export-formats.md, rendered: the export form links here, a running app has no repository to browse."""
+    project = project_get_for_lead(user=request.user, slug=slug)
+    context = {"project": project, "tab": "exports", "doc": export_formats_doc()}
+    return TemplateResponse(request, "exports/export_formats.html", context)
 
 
 @login_required

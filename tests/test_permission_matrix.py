@@ -70,6 +70,7 @@ ACCESS = {
     "redteam_attacks": "member",
     "redteam_safe_answer": "member",
     "export_list": "lead",
+    "export_formats": "lead",
     "export_download": "lead",
     "token_list": "lead",
     "token_revoke": "lead",
