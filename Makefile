@@ -20,13 +20,14 @@ $(TEST_STAMP): requirements.txt requirements-test.txt requirements-ml.txt | $(BI
 	$(BIN)/pip install --quiet -r requirements-test.txt -r requirements-ml.txt
 	touch $@ $(RUN_STAMP)
 
-## run: set up, migrate, seed the demo and serve on http://127.0.0.1:8000 (SQLite, no broker server, llama.cpp)
+# Ctrl-C (or a TERM) is how `make run` ends: honcho's 130 or 143 then is no error.
+## run: set up, migrate, seed the demo and serve on http://127.0.0.1:$RANKLAB_WEB_PORT (8000 unless set; SQLite, no broker server, llama.cpp)
 run: $(RUN_STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/honcho -f Procfile start
+	$(BIN)/honcho -f Procfile start || { status=$$?; [ $$status -eq 130 ] || [ $$status -eq 143 ] || exit $$status; }
 
 ## test: set up and run the whole suite against PostgreSQL, Redis, llama.cpp and headless Chromium
 test: lint system-test-deps

@@ -249,6 +249,9 @@ RANKLAB_IMPORT_MAX_FILE_BYTES = env.int("RANKLAB_IMPORT_MAX_FILE_BYTES", default
 RANKLAB_IMPORT_MAX_MESSAGE_CHARS = env.int("RANKLAB_IMPORT_MAX_MESSAGE_CHARS", default=200_000)
 RANKLAB_IMPORT_MAX_ERRORS = env.int("RANKLAB_IMPORT_MAX_ERRORS", default=50)
 
+# The port `make run` serves the app on (the Procfile reads the same variable).
+RANKLAB_WEB_PORT = env.int("RANKLAB_WEB_PORT", default=8000)
+
 # The embedded model server (llama.cpp) that `make run` starts and the demo project uses.
 RANKLAB_MODEL_HOST = env.str("RANKLAB_MODEL_HOST", default="127.0.0.1")
 RANKLAB_MODEL_PORT = env.int("RANKLAB_MODEL_PORT", default=8001)

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from exports import tokens as api_tokens
+from exports.docs import export_formats_doc
 from exports.formats import FORMAT_LABELS
 from exports.models import ApiToken, Export, Webhook, WebhookDelivery
 from exports.options import OPTIONS, ExportOptions, Option
@@ -41,6 +42,9 @@ def _form_field(option: Option) -> forms.Field:
         return forms.ChoiceField(choices=(*blank, *option.choices), **kwargs)
     if option.type in (int, float):
         kwargs.update(min_value=option.minimum, max_value=option.maximum)
+    if option.type is date:
+        # The browser's date picker; it submits YYYY-MM-DD, which the field reads.
+        kwargs["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     return _FORM_FIELDS[option.type](**kwargs)
 
 
@@ -80,6 +84,14 @@ def export_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def export_formats(request: HttpRequest, slug: str) -> HttpResponse:
+    """docs/export-formats.md, rendered: the export form links here, a running app has no repository to browse."""
+    project = project_get_for_lead(user=request.user, slug=slug)
+    context = {"project": project, "tab": "exports", "doc": export_formats_doc()}
+    return TemplateResponse(request, "exports/export_formats.html", context)
+
+
+@login_required
 def export_download(request: HttpRequest, slug: str, export_id: int) -> FileResponse:
     project = project_get_for_lead(user=request.user, slug=slug)
     export = Export.objects.filter(project=project, id=export_id, status=Export.Status.DONE).first()
@@ -106,16 +118,20 @@ def token_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _, secret = token_create(project=project, name=form.cleaned_data["name"], user=request.user)
         form = TokenForm()
-    tokens = ApiToken.objects.filter(project=project).order_by("-created_at")
+    return _api_page(request, project, form=form, secret=secret)
+
+
+def _api_page(request: HttpRequest, project, *, form: TokenForm | None = None, **extra) -> TemplateResponse:
+    """The tokens and webhooks page; `extra` carries a secret shown this once."""
     context = {
         "project": project,
         "tab": "api",
-        "form": form,
-        "tokens": tokens,
-        "secret": secret,
+        "form": form or TokenForm(),
+        "tokens": ApiToken.objects.filter(project=project).order_by("-created_at"),
         "webhook_form": WebhookForm(),
         "webhooks": Webhook.objects.filter(project=project).order_by("-created_at"),
         "deliveries": WebhookDelivery.objects.filter(webhook__project=project).select_related("webhook")[:30],
+        **extra,
     }
     return TemplateResponse(request, "exports/token_list.html", context)
 
@@ -127,11 +143,12 @@ def webhook_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = WebhookForm(request.POST)
     if form.is_valid():
         try:
-            webhook_create(project=project, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
+            webhook = webhook_create(project=project, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
         except RankLabError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Webhook added. Its signing secret is shown in the list.")
+            # Shown in this answer only, like a new token's secret; the list shows its prefix.
+            return _api_page(request, project, webhook_secret=webhook.secret, new_webhook=webhook)
     else:
         messages.error(request, "Give a URL and at least one event.")
     return redirect("token_list", slug=project.slug)

@@ -1,6 +1,6 @@
 from django import forms
 
-from labeler.models import OVER_REFUSAL_FLAG, Membership, Project
+from labeler.models import OVER_REFUSAL_FLAG, Assignment, Membership, Project
 from labeler.projects import (
     flag_taxonomy_format,
     flag_taxonomy_parse,
@@ -21,6 +21,12 @@ class ProjectForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Red-team projects: one per line, as `key: Label`. A trainer names one for each successful attack.",
+    )
+    skip_reason_lines = forms.CharField(
+        label="Skip reasons",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line: what a trainer may pick when skipping a comparison (they may also write their own).",
     )
     scenario_lines = forms.CharField(
         label="Chat scenarios",
@@ -43,6 +49,7 @@ class ProjectForm(forms.ModelForm):
         self.fields["flags"].initial = flag_taxonomy_format(self.instance.flag_taxonomy)
         self.fields["harm_category_lines"].initial = harm_categories_format(self.instance.harm_categories)
         self.fields["scenario_lines"].initial = "\n".join(self.instance.scenarios)
+        self.fields["skip_reason_lines"].initial = "\n".join(self.instance.skip_reasons)
         # Only chat projects use it: a comparison project's form may leave it out.
         self.fields["turn_limit"].required = False
 
@@ -74,6 +81,19 @@ class ProjectForm(forms.ModelForm):
             cleaned["flags"] = [*flags, dict(OVER_REFUSAL_FLAG)]
         return cleaned
 
+    def clean_skip_reason_lines(self) -> list[str]:
+        reasons = list(dict.fromkeys(line.strip() for line in self.cleaned_data["skip_reason_lines"].splitlines()))
+        reasons = [reason for reason in reasons if reason]
+        if not reasons:
+            # Trainers always have a reason to pick: left empty, the list stays as it was.
+            return self.instance.skip_reasons
+        most = Assignment._meta.get_field("skip_reason").max_length
+        if too_long := [reason for reason in reasons if len(reason) > most]:
+            raise forms.ValidationError(
+                f"A skip reason has at most {most} characters: “{too_long[0][:40]}…” is longer."
+            )
+        return reasons
+
     def clean_scenario_lines(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["scenario_lines"].splitlines() if line.strip()]
 
@@ -82,6 +102,7 @@ class ProjectForm(forms.ModelForm):
         self.instance.flag_taxonomy = self.cleaned_data["flags"]
         self.instance.harm_categories = self.cleaned_data["harm_category_lines"]
         self.instance.scenarios = self.cleaned_data["scenario_lines"]
+        self.instance.skip_reasons = self.cleaned_data["skip_reason_lines"]
         return super().save(commit=commit)
 
     def project_settings(self) -> dict:
@@ -90,6 +111,7 @@ class ProjectForm(forms.ModelForm):
         values["flag_taxonomy"] = self.cleaned_data["flags"]
         values["harm_categories"] = self.cleaned_data["harm_category_lines"]
         values["scenarios"] = self.cleaned_data["scenario_lines"]
+        values["skip_reasons"] = self.cleaned_data["skip_reason_lines"]
         return values
 
 

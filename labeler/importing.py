@@ -29,6 +29,7 @@ from labeler.signals import conversations_imported
 from ranklab.background import after_commit
 from ranklab.bulk import ids_reserve, rows_insert
 from ranklab.errors import RankLabError
+from ranklab.text import counted
 
 _BATCH = 5000
 
@@ -42,7 +43,7 @@ class ImportFailed(RankLabError):
         self.problems = problems
         self.truncated = truncated
         more = " (and more; only the first ones are listed)" if truncated else ""
-        super().__init__(f"{self.summary}: {len(problems)} problem(s){more}. Nothing was written.")
+        super().__init__(f"{self.summary}: {counted(len(problems), 'problem')}{more}. Nothing was written.")
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,15 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
-        text = f"{self.created} new conversation(s)"
+        text = f"{counted(self.created, 'new conversation')}"
         if self.created:
             text += f" ({self.ready} ready to rank, {self.pending} to sample)"
         if self.already_present or self.skip_invalid:
             text += f"; {self.already_present} already imported, left unchanged"
         if self.skip_invalid:
-            text += f"; {self.skipped} invalid record(s) skipped"
+            text += f"; {counted(self.skipped, 'invalid record')} skipped"
         if self.notes:
-            text += f"; {len(self.notes)} empty turn(s) kept as empty messages"
+            text += f"; {counted(len(self.notes), 'empty turn')} kept as empty messages"
         return text + "."
 
 

@@ -19,9 +19,21 @@ DEFAULT_FLAG_TAXONOMY = [
     {"key": "other", "label": "Other"},
 ]
 
+# What a trainer may pick when skipping a comparison, until a lead sets the project's own.
+DEFAULT_SKIP_REASONS = [
+    "I can't judge this topic",
+    "The prompt is unsafe or inappropriate",
+    "All candidates are identical",
+    "The candidates are broken or empty",
+]
+
 
 def default_flag_taxonomy() -> list[dict]:
     return [dict(flag) for flag in DEFAULT_FLAG_TAXONOMY]
+
+
+def default_skip_reasons() -> list[str]:
+    return list(DEFAULT_SKIP_REASONS)
 
 
 # The question a ranking answers: its key is stored with each ranking and travels into every export.
@@ -50,6 +62,9 @@ class Project(models.Model):
     rationale_required = models.BooleanField(default=False)
     lease_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     flag_taxonomy = models.JSONField(default=default_flag_taxonomy, blank=True)
+    skip_reasons = models.JSONField(
+        default=default_skip_reasons, blank=True, help_text="The reasons a trainer may pick when skipping."
+    )
     red_team = models.BooleanField(
         "red team",
         default=False,

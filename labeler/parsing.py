@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ranklab import untrusted_json
+from ranklab.text import counted
 
 ROLES = ("system", "user", "assistant")
 EMPTY_FILE = "holds no conversation"
@@ -189,7 +190,7 @@ def parse_conversations(
     for group in groups.values():
         if not 2 <= len(group.record.candidates) <= limits.k:
             message = (
-                f"this prompt has {len(group.record.candidates)} completion(s) in the file;"
+                f"this prompt has {counted(len(group.record.candidates), 'completion')} in the file;"
                 f" ranking them takes 2 to {limits.k}"
             )
             for unit, original in group.lines:
@@ -461,7 +462,7 @@ def _candidates(value: Any, limits: ImportLimits) -> list[str]:
     if not isinstance(value, list):
         raise _Invalid("candidates", f"expected a list, got {_kind(value)}")
     if not 2 <= len(value) <= limits.k:
-        raise _Invalid("candidates", f"has {len(value)} candidates; this project takes 2 to {limits.k}")
+        raise _Invalid("candidates", f"has {counted(len(value), 'candidate')}; this project takes 2 to {limits.k}")
     return [_content(text, f"candidates[{index}]", limits) for index, text in enumerate(value)]
 
 

@@ -31,10 +31,9 @@ def average_ranks(tiers: Tiers) -> dict[int, float]:
 def pair_relations(tiers: Tiers) -> Relations:
     """For each candidate pair (a, b) with a < b: +1 if a is preferred, -1 if b is, 0 for a tie."""
     position = {candidate: index for index, tier in enumerate(tiers) for candidate in tier}
-    relations = {}
-    for a, b in combinations(sorted(position), 2):
-        relations[(a, b)] = (position[a] < position[b]) - (position[a] > position[b])
-    return relations
+    return {
+        (a, b): (position[a] < position[b]) - (position[a] > position[b]) for a, b in combinations(sorted(position), 2)
+    }
 
 
 def strict_pairs(tiers: Tiers) -> list[tuple[int, int, int]]:
@@ -82,6 +81,11 @@ class PairCounts:
             self.right_ties + other.right_ties,
         )
 
+    @classmethod
+    def total(cls, counts: Iterable["PairCounts"]) -> "PairCounts":
+        """The sum of many counts, as `sum(counts, PairCounts())` gives it, without a new object per term."""
+        return cls(*(sum(column) for column in zip(*(vars(item).values() for item in counts), strict=True)))
+
     def rates(self) -> dict[str, float | None]:
         """exact: identical three-way relation; strict: only pairs both judged strictly, same
         direction; half: a tie against a strict preference counts one half."""
@@ -124,6 +128,21 @@ def relations_compare(left: Relations, right: Relations) -> PairCounts:
     return PairCounts(judged, exact, half, strict_judged, strict_agreed, concordant, discordant, left_ties, right_ties)
 
 
+def half_credit(left: Relations, right: Relations) -> float | None:
+    """`relations_compare(left, right).rates()["half"]`, for the statistics' hottest loop."""
+    shared = left.keys() & right.keys()
+    if not shared:
+        return None
+    half = 0.0
+    for pair in shared:
+        a, b = left[pair], right[pair]
+        if a == b:
+            half += 1.0
+        elif a == 0 or b == 0:
+            half += 0.5
+    return half / len(shared)
+
+
 def pair_counts(left: Tiers, right: Tiers) -> PairCounts:
     return relations_compare(pair_relations(left), pair_relations(right))
 
@@ -149,7 +168,7 @@ class ComparisonFigures:
 
     @property
     def pooled(self) -> PairCounts:
-        return sum(self.pairs.values(), PairCounts())
+        return PairCounts.total(self.pairs.values())
 
     def as_dict(self) -> dict[str, float | None]:
         """The figures of the native export row, in its key order."""
@@ -190,28 +209,37 @@ class KendallW:
     tie_term: int = 0
     w_uncorrected: float = 0.0
     chi2: float = 0.0
-    p_value: float = 1.0
+
+    @property
+    def p_value(self) -> float:
+        """Friedman's test of no agreement: computed on demand, the statistics pages show only W."""
+        return float(chi2_distribution.sf(self.chi2, len(self.candidates) - 1))
 
 
 def kendall_w(rankings: list[Tiers]) -> KendallW | None:
     """Kendall's W with the tie correction, over the candidates every annotator saw (re-ranked
     within them). None with fewer than two annotators or two such candidates, or when every
     annotator tied them all."""
-    seen = [{candidate for tier in tiers for candidate in tier} for tiers in rankings]
     if len(rankings) < 2:
         return None
-    shared = sorted(set.intersection(*seen))
+    shared = sorted(set.intersection(*({candidate for tier in tiers for candidate in tier} for tiers in rankings)))
     m, n = len(rankings), len(shared)
     if n < 2:
         return None
     rank_sums = dict.fromkeys(shared, 0.0)
     tie_term = 0
     for tiers in rankings:
-        within = [[candidate for candidate in tier if candidate in rank_sums] for tier in tiers]
-        within = [tier for tier in within if tier]
-        for candidate, rank in average_ranks(within).items():
-            rank_sums[candidate] += rank
-        tie_term += sum(len(tier) ** 3 - len(tier) for tier in within)
+        # average_ranks over the tiers restricted to the shared candidates, inlined: it runs for every comparison.
+        taken = 0
+        for tier in tiers:
+            within = [candidate for candidate in tier if candidate in rank_sums]
+            if within:
+                size = len(within)
+                rank = taken + (size + 1) / 2
+                for candidate in within:
+                    rank_sums[candidate] += rank
+                tie_term += size**3 - size
+                taken += size
     mean = m * (n + 1) / 2
     s = sum((total - mean) ** 2 for total in rank_sums.values())
     denominator = m * m * (n**3 - n) - m * tie_term
@@ -228,7 +256,6 @@ def kendall_w(rankings: list[Tiers]) -> KendallW | None:
         tie_term=tie_term,
         w_uncorrected=12 * s / (m * m * (n**3 - n)),
         chi2=chi2,
-        p_value=float(chi2_distribution.sf(chi2, n - 1)),
     )
 
 
@@ -245,14 +272,21 @@ def pair_value_counts(rankings: list[Tiers], *, relations: list[Relations] | Non
     """
     if relations is None:
         relations = [pair_relations(tiers) for tiers in rankings]
-    units = sorted(set().union(*(r.keys() for r in relations)))
-    counts = np.zeros((2 * len(units), 3), dtype=np.float64)
-    for row, pair in enumerate(units):
+    return np.array(pair_value_rows(relations), dtype=np.float64).reshape(-1, 3)
+
+
+def pair_value_rows(relations: list[Relations]) -> list[list[int]]:
+    """`pair_value_counts` as plain lists, from the rankings' `pair_relations`: a project's rows are
+    stacked into one array at once, which numpy does far faster than row by row."""
+    rows = []
+    for pair in sorted(set().union(*(r.keys() for r in relations))):
+        row = [0, 0, 0]
         for relation in relations:
             if (value := relation.get(pair)) is not None:
-                counts[2 * row, value + 1] += 1
-                counts[2 * row + 1, 1 - value] += 1
-    return counts
+                row[value + 1] += 1
+        rows.append(row)
+        rows.append(row[::-1])
+    return rows
 
 
 def krippendorff_alpha(

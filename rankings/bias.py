@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from scipy.stats import binomtest
 
-from rankings.agreement import strict_pairs
+from rankings.agreement import Relations, strict_pairs
 from ranklab.intervals import wilson_interval
 
 Tiers = list[list[int]]
@@ -92,8 +92,18 @@ def _is_tiers(value: list) -> bool:
     return bool(value) and all(isinstance(item, list | tuple) for item in value)
 
 
-def longer_wins(tiers: Tiers, lengths: Mapping[int, int]) -> tuple[int, int]:
-    """(pairs the longer candidate won, non-tied pairs of candidates of different length)."""
+def longer_wins(tiers: Tiers, lengths: Mapping[int, int], *, relations: Relations | None = None) -> tuple[int, int]:
+    """(pairs the longer candidate won, non-tied pairs of candidates of different length).
+
+    Pass `relations` (the tiers' `pair_relations`) when they are at hand already.
+    """
+    if relations is not None:
+        won = pairs = 0
+        for (a, b), relation in relations.items():
+            if relation and lengths[a] != lengths[b]:
+                pairs += 1
+                won += (lengths[a] > lengths[b]) == (relation > 0)
+        return won, pairs
     won = pairs = 0
     for winner, loser, _ in strict_pairs(tiers):
         if lengths[winner] != lengths[loser]:

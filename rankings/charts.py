@@ -4,10 +4,15 @@ The templates draw the shapes and print the labels (auto-escaped); nothing here 
 Every chart has a y axis from 0 to 1 (shares and agreements).
 """
 
+import math
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 40
+# Width of a character of the tick labels (11 px sans-serif), and the slant of bar labels too
+# wide for their slot: they are printed whole, slanted, and the chart grows to hold them.
+CHAR_PX = 6.5
+LABEL_SLANT = 40
 
 
 @dataclass
@@ -23,6 +28,8 @@ class Chart:
     points: list[dict] = field(default_factory=list)
     polyline: str = ""
     reference: dict | None = None
+    # Degrees the bar labels are turned by (counter-clockwise); 0 keeps them level.
+    label_angle: int = 0
 
 
 def _y(share: float) -> float:
@@ -62,6 +69,10 @@ def bar_chart(bars: list[dict], *, reference: float | None = None, reference_lab
                 "flagged": bar.get("flagged", False),
             }
         )
+    longest = max((len(str(bar["label"])) for bar in bars), default=0) * CHAR_PX
+    if longest > slot:
+        chart.label_angle = -LABEL_SLANT
+        chart.height = HEIGHT + round(longest * math.sin(math.radians(LABEL_SLANT)) - BOTTOM / 2)
     return chart
 
 

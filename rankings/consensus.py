@@ -32,8 +32,16 @@ def ranked_pairs(rankings: list[Tiers]) -> Tiers:
     if len(rankings) == 1:
         return [list(tier) for tier in rankings[0]]
     candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
+    return ranked_pairs_of_wins(candidates, pairwise_wins(rankings))
+
+
+def ranked_pairs_of_wins(candidates: list[int], wins: Mapping[tuple[int, int], int]) -> Tiers:
+    """Ranked pairs over sorted `candidates` from the counts (a, b) → annotators putting a strictly above b.
+
+    The statistics count the wins from pair relations they hold already, rather than from tiers.
+    """
     beats: dict[int, set[int]] = defaultdict(set)
-    for _, _, winner, loser in majorities(rankings):
+    for _, _, winner, loser in _majorities(candidates, wins):
         if not _reaches(beats, loser, winner):
             beats[winner].add(loser)
     return _layers(candidates, beats)
@@ -42,13 +50,18 @@ def ranked_pairs(rankings: list[Tiers]) -> Tiers:
 def majorities(rankings: list[Tiers]) -> list[tuple[int, int, int, int]]:
     """(margin, winning votes, winner, loser) of every strict majority, in ranked-pairs locking order."""
     candidates = sorted({candidate for tiers in rankings for tier in tiers for candidate in tier})
-    wins = pairwise_wins(rankings)
-    found = [
-        (wins[(a, b)] - wins[(b, a)], wins[(a, b)], a, b)
-        for a in candidates
-        for b in candidates
-        if a != b and wins[(a, b)] > wins[(b, a)]
-    ]
+    return _majorities(candidates, pairwise_wins(rankings))
+
+
+def _majorities(candidates: list[int], wins: Mapping[tuple[int, int], int]) -> list[tuple[int, int, int, int]]:
+    found = []
+    for index, a in enumerate(candidates):
+        for b in candidates[index + 1 :]:
+            forward, backward = wins.get((a, b), 0), wins.get((b, a), 0)
+            if forward > backward:
+                found.append((forward - backward, forward, a, b))
+            elif backward > forward:
+                found.append((backward - forward, backward, b, a))
     found.sort(key=lambda m: (-m[0], -m[1], m[2], m[3]))
     return found
 

@@ -13,12 +13,14 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
 
 from scipy.stats import binomtest
 
-from rankings.agreement import pair_relations, relations_compare
+from rankings.agreement import Relations, half_credit, pair_relations
 from rankings.bias import longer_wins
-from rankings.consensus import ranked_pairs
+from rankings.consensus import ranked_pairs_of_wins
 
 Tiers = list[list[int]]
 
@@ -42,6 +44,17 @@ class RankingRecord:
     skipped: bool = False
     # The true tiers when the comparison is gold.
     gold_tiers: Tiers | None = None
+
+    # Agreement, quality, length bias and the arena all need these: each is derived once per ranking.
+    relations: Relations = field(init=False, repr=False, compare=False)
+    # (pairs the longer candidate won, non-tied pairs of different length); (0, 0) without lengths.
+    longer_wins: tuple[int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        relations = pair_relations(self.tiers)
+        object.__setattr__(self, "relations", relations)
+        longer = longer_wins(self.tiers, self.lengths, relations=relations) if self.lengths else (0, 0)
+        object.__setattr__(self, "longer_wins", longer)
 
 
 @dataclass(frozen=True)
@@ -190,7 +203,7 @@ def trainer_quality(
     longer: dict[int, list[float]] = defaultdict(list)
     mine: dict[int, list[RankingRecord]] = defaultdict(list)
     for comparison, group in by_comparison.items():
-        relations = [pair_relations(record.tiers) for record in group]
+        relations = [record.relations for record in group]
         fixed = references.get(comparison) or gold.get(comparison)
         fixed_relations = pair_relations(fixed) if fixed else None
         truth = pair_relations(gold[comparison]) if comparison in gold else None
@@ -198,16 +211,13 @@ def trainer_quality(
             mine[record.trainer].append(record)
             reference = fixed_relations
             if reference is None and len(group) > 1:
-                reference = pair_relations(ranked_pairs([other.tiers for other in group if other is not record]))
-            if (
-                reference is not None
-                and (score := relations_compare(relations[index], reference).rates()["half"]) is not None
-            ):
+                reference = _leave_one_out(group, index)
+            if reference is not None and (score := half_credit(relations[index], reference)) is not None:
                 agreement[record.trainer].append(score)
-            if truth is not None and (score := relations_compare(relations[index], truth).rates()["half"]) is not None:
+            if truth is not None and (score := half_credit(relations[index], truth)) is not None:
                 gold_scores[record.trainer].append(score)
             if record.lengths:
-                won, pairs = longer_wins(record.tiers, record.lengths)
+                won, pairs = record.longer_wins
                 if pairs:
                     longer[record.trainer].append(won / pairs)
 
@@ -239,6 +249,48 @@ def trainer_quality(
     for trainer, reasons in flag_trainers(results, thresholds=thresholds).items():
         results[trainer].reasons = reasons
     return results
+
+
+def _leave_one_out(group: list[RankingRecord], index: int) -> Relations:
+    """The pair relations of the ranked-pairs consensus of the group's rankings but the `index`-th."""
+    others = [record for position, record in enumerate(group) if position != index]
+    if len(others) == 1:
+        # One ranking is its own consensus.
+        return others[0].relations
+    pairs = others[0].relations.keys()
+    if pairs and all(record.relations.keys() == pairs for record in others):
+        # The usual case, every other trainer saw the same candidates: their relations list the
+        # same pairs in the same order, and the values alone decide the consensus.
+        n = (1 + math.isqrt(1 + 8 * len(pairs))) // 2
+        values = sorted(tuple(record.relations.values()) for record in others)
+        return dict(zip(pairs, _consensus_values(n, tuple(values)), strict=True))
+    candidates = sorted({candidate for record in others for tier in record.tiers for candidate in tier})
+    wins: dict[tuple[int, int], int] = defaultdict(int)
+    for record in others:
+        for (a, b), relation in record.relations.items():
+            if relation > 0:
+                wins[(a, b)] += 1
+            elif relation < 0:
+                wins[(b, a)] += 1
+    return pair_relations(ranked_pairs_of_wins(candidates, wins))
+
+
+@lru_cache(maxsize=65536)
+def _consensus_values(n: int, rankings: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
+    """Ranked pairs of candidates 0..n-1 from each ranking's relation values (pairs in id order).
+
+    The consensus depends only on the candidates' order (its tie-break is by id), so a few
+    thousand such patterns cover a whole project.
+    """
+    pairs = list(combinations(range(n), 2))
+    wins: dict[tuple[int, int], int] = defaultdict(int)
+    for values in rankings:
+        for (a, b), relation in zip(pairs, values, strict=True):
+            if relation > 0:
+                wins[(a, b)] += 1
+            elif relation < 0:
+                wins[(b, a)] += 1
+    return tuple(pair_relations(ranked_pairs_of_wins(list(range(n)), wins)).values())
 
 
 def flag_trainers(

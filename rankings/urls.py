@@ -24,6 +24,7 @@ urlpatterns = [
     path("p/<slug:slug>/red-team/", redteam.redteam_attacks, name="redteam_attacks"),
     path("p/<slug:slug>/red-team/safe-answer/", redteam.redteam_safe_answer, name="redteam_safe_answer"),
     path("p/<slug:slug>/dashboard/", dashboard.project_dashboard, name="project_dashboard"),
+    path("p/<slug:slug>/dashboard/status/", dashboard.project_stats_status, name="project_stats_status"),
     path("p/<slug:slug>/dashboard/recompute/", dashboard.project_stats_recompute, name="project_stats_recompute"),
     path("p/<slug:slug>/dashboard/comparisons/", dashboard.comparison_open, name="comparison_open"),
     path(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from labeler.harm import HARM_CATEGORIES
 from ranklab.intervals import wilson_interval
+from ranklab.text import counted
 
 BENIGN = "benign"
 CATEGORY_LABELS = {category["key"]: category["label"] for category in HARM_CATEGORIES} | {
@@ -210,18 +211,23 @@ def audit_report(
     moderation_missing = sum(row.moderation_missing for row in rows)
     if moderation_missing:
         notes.append(
-            f"The moderation endpoint gave no verdict on {moderation_missing} answer(s)"
+            f"The moderation endpoint gave no verdict on {counted(moderation_missing, 'answer')}"
             + (f": {moderation_error}" if moderation_error else ".")
         )
     judge_missing = sum(row.judge_missing for row in rows)
     if judge_missing:
         notes.append(
-            f"The judge gave no verdict on {judge_missing} answer(s)" + (f": {judge_error}" if judge_error else ".")
+            f"The judge gave no verdict on {counted(judge_missing, 'answer')}"
+            + (f": {judge_error}" if judge_error else ".")
         )
     if incomplete["errors"]:
-        notes.append(f"{incomplete['errors']} answer(s) could not be sampled; run the audit again to fill them.")
+        errors = counted(incomplete["errors"], "answer")
+        notes.append(f"{errors} could not be sampled; run the audit again to fill them.")
     if incomplete["unjudged"]:
-        notes.append(f"{incomplete['unjudged']} answer(s) to harmful probes have neither a filter nor a judge verdict.")
+        notes.append(
+            f"{counted(incomplete['unjudged'], 'answer')} to harmful probes"
+            f" {'has' if incomplete['unjudged'] == 1 else 'have'} neither a filter nor a judge verdict."
+        )
     return {
         "suite": suite,
         "endpoint": endpoint,

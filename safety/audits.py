@@ -18,6 +18,7 @@ from labeler.sampling.client import API_KEY_ENV_PATTERN
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
 from ranklab.outbound import outbound_url_check
+from ranklab.text import counted
 from safety.audit_report import CATEGORIES, CATEGORY_LABELS, ThresholdsInvalid, thresholds_clean
 from safety.models import AuditAnswer, AuditProbe, AuditRun, AuditSuite, ModerationEndpoint
 
@@ -41,7 +42,7 @@ class ProbeImportResult:
 
     @property
     def summary(self) -> str:
-        return f"{self.created} new probe(s); {self.already_present} already in the suite, left unchanged."
+        return f"{counted(self.created, 'new probe')}; {self.already_present} already in the suite, left unchanged."
 
 
 def probe_fields(raw: dict) -> dict:

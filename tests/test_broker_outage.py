@@ -39,7 +39,7 @@ def test_an_import_while_the_broker_is_down_commits_and_logs_the_lost_message(
     with caplog.at_level(logging.ERROR, logger="ranklab.background"):
         response = lead_client.post(reverse("project_import", args=[project.slug]), {"file": upload}, follow=True)
     assert response.status_code == 200
-    assert "2 new conversation(s)" in response.text
+    assert "2 new conversations" in response.text
     assert Comparison.objects.filter(project=project, status=Comparison.Status.PENDING).count() == 2
     assert "labeler.tasks.sample_pending" in caplog.text
 

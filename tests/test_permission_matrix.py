@@ -62,6 +62,7 @@ ACCESS = {
     "chat_retry": "trainer",
     "chat_end": "trainer",
     "project_dashboard": "lead",
+    "project_stats_status": "lead",
     "project_stats_recompute": "lead",
     "comparison_open": "lead",
     "comparison_review": "lead",
@@ -69,6 +70,7 @@ ACCESS = {
     "redteam_attacks": "member",
     "redteam_safe_answer": "member",
     "export_list": "lead",
+    "export_formats": "lead",
     "export_download": "lead",
     "token_list": "lead",
     "token_revoke": "lead",
@@ -108,6 +110,7 @@ SIGNED_IN = {"trainer", "lead", "other_trainer", "other_lead", "superuser"}
 TOKENS = {"token", "other_token"}
 # Pages of their own: (GET, POST) for a visitor signed in, not signed in, and with a token.
 OTHERS = {
+    "favicon": {"*": (302, 405)},
     "healthz": {"*": (200, 405)},
     "readyz": {"*": (200, 405)},
     "metrics": {"*": (200, 405)},

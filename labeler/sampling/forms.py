@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.validators import URLValidator
 
 from labeler.models import ModelEndpoint, Project
@@ -34,7 +35,6 @@ class EndpointForm(OutboundServiceFields, forms.ModelForm):
         max_length=500,
         validators=[URLValidator(schemes=["http", "https"])],
         assume_scheme="https",
-        help_text="The OpenAI-compatible API root, e.g. https://api.openai.com/v1 or http://127.0.0.1:8001/v1.",
     )
     stop_text = forms.CharField(
         label="Stop sequences",
@@ -82,6 +82,11 @@ class EndpointForm(OutboundServiceFields, forms.ModelForm):
         self.fields[
             "share"
         ].help_text = f"How many of the {project.k} candidates per comparison this endpoint supplies."
+        # The embedded model server's address as configured, read per form: never at import time.
+        embedded = f"http://{settings.RANKLAB_MODEL_HOST}:{settings.RANKLAB_MODEL_PORT}/v1"
+        self.fields[
+            "base_url"
+        ].help_text = f"The OpenAI-compatible API root, e.g. https://api.openai.com/v1 or {embedded}."
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -21,7 +21,7 @@ def upload(content: bytes) -> SimpleUploadedFile:
 def test_a_lead_uploads_a_file(lead_client, project):
     url = reverse("project_import", args=[project.slug])
     response = lead_client.post(url, {"file": upload(b'{"id": "a", "prompt": "x"}\n')}, follow=True)
-    assert "1 new conversation(s)" in response.text
+    assert "1 new conversation" in response.text
     assert Comparison.objects.filter(project=project).count() == 1
 
 
@@ -49,7 +49,7 @@ def test_the_command_imports_and_summarises(project, tmp_path, capsys):
     path = tmp_path / "p.jsonl"
     path.write_text('{"id": "a", "prompt": "x"}\n{"id": "b", "prompt": "y"}\n')
     call_command("import_conversations", project.slug, str(path))
-    assert "2 new conversation(s)" in capsys.readouterr().out
+    assert "2 new conversations" in capsys.readouterr().out
 
 
 def test_the_command_fails_with_every_problem(project, tmp_path):
@@ -85,8 +85,8 @@ def test_the_command_skips_invalid_lines_and_writes_the_reject_report(project, t
     path.write_bytes(MIXED)
     call_command("import_conversations", project.slug, str(path), "--skip-invalid")
     out = capsys.readouterr()
-    assert "2 new conversation(s)" in out.out
-    assert "0 already imported, left unchanged; 2 invalid record(s) skipped." in out.out
+    assert "2 new conversations" in out.out
+    assert "0 already imported, left unchanged; 2 invalid records skipped." in out.out
     report = [json.loads(line) for line in (tmp_path / "p.jsonl.rejects.jsonl").read_text().splitlines()]
     assert report == [
         {"line": 2, "field": "id", "reason": "is missing", "original": '{"prompt": "y"}'},
@@ -95,7 +95,7 @@ def test_the_command_skips_invalid_lines_and_writes_the_reject_report(project, t
     call_command(
         "import_conversations", project.slug, str(path), "--skip-invalid", "--reject-report", str(tmp_path / "r")
     )
-    assert "0 new conversation(s); 2 already imported, left unchanged; 2 invalid record(s) skipped." in (
+    assert "0 new conversations; 2 already imported, left unchanged; 2 invalid records skipped." in (
         capsys.readouterr().out
     )
     assert len((tmp_path / "r").read_text().splitlines()) == 2
@@ -114,7 +114,7 @@ def test_a_lead_skips_invalid_records_and_downloads_the_report(lead_client, proj
     url = reverse("project_import", args=[project.slug])
     response = lead_client.post(url, {"file": upload(MIXED), "skip_invalid": "on"})
     assert response.status_code == 200
-    assert "2 new conversation(s)" in response.text and "2 invalid record(s) skipped" in response.text
+    assert "2 new conversations" in response.text and "2 invalid records skipped" in response.text
     assert "<strong>line 2, id</strong>: is missing" in response.text
     [link] = re.findall(r'href="([^"]*/import/rejects/[^"]*)"', response.text)
     download = lead_client.get(link)

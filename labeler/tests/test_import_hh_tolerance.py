@@ -26,7 +26,7 @@ def test_an_empty_turn_is_kept_as_an_empty_message_and_noted(project):
         "line 2, rejected turn 1: is empty; kept as an empty message",
         "line 2, rejected turn 4: is empty; kept as an empty message",
     ]
-    assert "3 empty turn(s) kept as empty messages" in result.summary
+    assert "3 empty turns kept as empty messages" in result.summary
 
 
 def test_spacing_after_a_speaker_tag_is_kept(project):

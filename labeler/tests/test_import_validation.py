@@ -64,7 +64,7 @@ def test_it_refuses_a_last_turn_not_from_the_user(project):
 
 def test_it_refuses_too_few_candidates(project):
     record = {"id": "x", "messages": [user("hi")], "candidates": ["only one"]}
-    assert problems_of(project, jsonl(record)) == ["line 1, candidates: has 1 candidates; this project takes 2 to 4"]
+    assert problems_of(project, jsonl(record)) == ["line 1, candidates: has 1 candidate; this project takes 2 to 4"]
 
 
 def test_it_refuses_too_many_candidates(project):
@@ -252,6 +252,6 @@ def test_each_source_format_names_the_line_and_field_of_a_problem(project, recor
 def test_an_unpaired_prompt_needs_at_least_two_completions(project):
     lines = [{"prompt": "q", "completion": "a", "label": True}, {"prompt": "other", "completion": "b", "label": True}]
     assert problems_of(project, jsonl(GOOD, *lines)) == [
-        "line 2, prompt: this prompt has 1 completion(s) in the file; ranking them takes 2 to 4",
-        "line 3, prompt: this prompt has 1 completion(s) in the file; ranking them takes 2 to 4",
+        "line 2, prompt: this prompt has 1 completion in the file; ranking them takes 2 to 4",
+        "line 3, prompt: this prompt has 1 completion in the file; ranking them takes 2 to 4",
     ]

@@ -62,7 +62,11 @@ def project_members(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{membership.user.username} is now a {membership.get_role_display().lower()}.")
             return redirect("project_members", slug=project.slug)
-    members = project.memberships.select_related("user").order_by("role", "user__username")
+    members = list(project.memberships.select_related("user").order_by("role", "user__username"))
+    # The service refuses to remove the last lead: the page does not offer it.
+    leads = sum(membership.role == Membership.Role.LEAD for membership in members)
+    for membership in members:
+        membership.removable = membership.role != Membership.Role.LEAD or leads > 1
     context = {"project": project, "tab": "members", "form": form, "members": members}
     return TemplateResponse(request, "labeler/project_members.html", context)
 

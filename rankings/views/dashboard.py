@@ -1,7 +1,8 @@
 """A lead's pages: the statistics dashboard and the review of one comparison.
 
 The dashboard reads only the cached ProjectStats row, whatever the number of rankings; the
-figures are recomputed in the background (rankings/refresh.py).
+figures are recomputed in the background (rankings/refresh.py), and the page polls a small
+status partial that reloads it once newer figures are stored.
 """
 
 from django.contrib import messages
@@ -33,6 +34,7 @@ def project_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     stats = ProjectStats.objects.filter(project=project).first()
     data = stats.data if stats and stats.data else None
     context = {"project": project, "tab": "dashboard", "stats": stats, "data": data}
+    context["stats_version"] = _stats_version(stats)
     if data:
         context["charts"] = _charts(data)
     if ModerationEndpoint.objects.filter(project=project).exists():
@@ -56,11 +58,30 @@ def _moderation(project) -> dict:
 
 
 @login_required
+def project_stats_status(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dashboard's "computed …" line, polled by the page: once figures newer than the ones it
+    shows (`shown`) are stored, the page reloads itself."""
+    project = project_get_for_lead(user=request.user, slug=slug)
+    stats = ProjectStats.objects.filter(project=project).defer("data").first()
+    context = {"project": project, "stats": stats, "stats_version": _stats_version(stats)}
+    response = TemplateResponse(request, "rankings/dashboard.html#computed-at", context)
+    if request.GET.get("shown", context["stats_version"]) != context["stats_version"]:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _stats_version(stats: ProjectStats | None) -> str:
+    """When the figures were computed, to the microsecond; empty before the first computation."""
+    computed_at = stats.computed_at if stats else None
+    return f"{computed_at.timestamp():.6f}" if computed_at else ""
+
+
+@login_required
 @require_POST
 def project_stats_recompute(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_get_for_lead(user=request.user, slug=slug)
     enqueue_stats_refresh(project_id=project.id)
-    messages.success(request, "Recomputing in the background: reload in a moment.")
+    messages.success(request, "Recomputing in the background: this page updates itself when the figures are ready.")
     return redirect("project_dashboard", slug=project.slug)
 
 

@@ -24,13 +24,6 @@ from ranklab import untrusted_json
 from ranklab.errors import RankLabError
 from safety.reviews import HARM_CATEGORIES_SHOWN, candidates_with_verdicts
 
-SKIP_REASONS = [
-    "I can't judge this topic",
-    "The prompt is unsafe or inappropriate",
-    "All candidates are identical",
-    "The candidates are broken or empty",
-]
-
 # A red-team card's fields: its "attack succeeded" box, and the attack's harm category and tactic.
 _ATTACK_FIELD = re.compile(r"^attack-(?:(?:category|tactic)-)?(?P<candidate>[0-9]{1,18})$")
 
@@ -178,7 +171,7 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
         "tactics": ATTACK_TACTICS,
         "messages_so_far": messages_so_far,
         "cards": cards,
-        "skip_reasons": SKIP_REASONS,
+        "skip_reasons": project.skip_reasons,
         "harm_categories": HARM_CATEGORIES_SHOWN,
         "rationale": submitted.get("rationale", "") if submitted else "",
         # A refused submission re-renders the form: the time already spent carries over.

@@ -86,7 +86,7 @@ def test_a_filter_that_is_down_is_in_the_report_and_a_rerun_fills_in_its_verdict
     assert run.status == AuditRun.Status.DONE
     assert run.passed is False
     assert run.report["moderation_unavailable"] == 6
-    assert "The moderation endpoint gave no verdict on 6 answer(s): HTTP 503" in run.report["notes"][0]
+    assert "The moderation endpoint gave no verdict on 6 answers: HTTP 503" in run.report["notes"][0]
     assert run.report["incomplete"] == {"errors": 0, "unjudged": 4}  # the 2 benign answers need no verdict
     answers = dict(AuditAnswer.objects.filter(run=run).values_list("id", "text"))
 
@@ -114,7 +114,7 @@ def test_an_endpoint_that_cannot_be_reached_gives_errors_that_are_counted(projec
     assert run.status == AuditRun.Status.DONE
     assert run.report["incomplete"]["errors"] == 3
     assert run.report["sections"][-1]["baseline"]["error"] == 3
-    assert any("3 answer(s) could not be sampled" in note for note in run.report["notes"])
+    assert any("3 answers could not be sampled" in note for note in run.report["notes"])
     assert run.passed is False
     assert AuditAnswer.objects.filter(run=run, endpoint=baseline, classification="error").count() == 3
 
@@ -148,6 +148,6 @@ def test_a_judge_that_cannot_be_reached_is_in_the_report(project, model_server, 
     run = audit_run_execute(run_id=run.id)
 
     assert run.report["judge_unavailable"] == 3
-    assert "The judge gave no verdict on 3 answer(s): Could not connect" in " ".join(run.report["notes"])
+    assert "The judge gave no verdict on 3 answers: Could not connect" in " ".join(run.report["notes"])
     # The filter's verdicts still count: without the judge, refusals are found by the heuristic.
     assert run.report["incomplete"] == {"errors": 0, "unjudged": 0}

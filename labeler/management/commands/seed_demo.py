@@ -70,7 +70,7 @@ class Command(BaseCommand):
             result = conversations_import(project=project, source=source, user=users["lead"])
         self.stdout.write(self.style.SUCCESS(f"Demo project “{project.name}”: {result.summary}"))
         self.stdout.write(self.style.SUCCESS(f"Demo project “{chat.name}”: trainers hold conversations there"))
-        self.stdout.write("Log in at http://127.0.0.1:8000/ as:")
+        self.stdout.write(f"Log in at http://127.0.0.1:{settings.RANKLAB_WEB_PORT}/ as:")
         for _, (username, password, role) in self._people():
             self.stdout.write(f"  {role:<8} {username} / {password}")
 
