@@ -18,7 +18,7 @@ class Ranking(models.Model):
     tiers = models.JSONField()
     flags = models.JSONField(default=dict, blank=True, help_text="Candidate id → list of flag keys.")
     # The question the trainer answered, from the project at submission: exports never mix them by accident.
-    # A database default too, so writers that name only the columns they fill keep working.
+    # Database defaults on both, so writers that name only the columns they fill (COPY, bench SQL) keep working.
     question = models.CharField(
         max_length=10,
         choices=[(HELPFUL, RANKING_QUESTIONS[HELPFUL]), (HARMFUL, RANKING_QUESTIONS[HARMFUL])],
@@ -26,7 +26,10 @@ class Ranking(models.Model):
         db_default=HELPFUL,
     )
     attacks = models.JSONField(
-        default=dict, blank=True, help_text="Red team: candidate id → {category, tactic} of a successful attack."
+        default=dict,
+        db_default={},
+        blank=True,
+        help_text="Red team: candidate id → {category, tactic} of a successful attack.",
     )
     rationale = models.TextField(blank=True)
     none_acceptable = models.BooleanField(default=False)

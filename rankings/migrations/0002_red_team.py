@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ranking',
             name='attacks',
-            field=models.JSONField(blank=True, default=dict, help_text='Red team: candidate id → {category, tactic} of a successful attack.'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, help_text='Red team: candidate id → {category, tactic} of a successful attack.'),
         ),
         migrations.CreateModel(
             name='SafeAnswer',
