@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count
 
-from labeler.conversations import comparison_messages
+from labeler.conversations import comparisons_messages
 from labeler.models import HARMFUL, Candidate, Comparison, Membership, Project
 from rankings.attacks import Attack, SuccessRate, attacks_filtered, attacks_of, success_rates
 from rankings.models import Ranking, SafeAnswer
@@ -57,6 +57,7 @@ def attacks_detail(*, attacks: list[Attack]) -> list[dict]:
         siblings.setdefault(candidate.comparison_id, []).append(candidate)
     attacked = {attack.candidate_id for attack in attacks}
     marked = attacked_candidates(comparison_ids=comparison_ids)
+    prompts = comparisons_messages(comparison_ids=comparison_ids)
     safe: dict[int, list[SafeAnswer]] = {}
     for answer in SafeAnswer.objects.filter(harmful_candidate_id__in=attacked).select_related("author"):
         safe.setdefault(answer.harmful_candidate_id, []).append(answer)
@@ -68,7 +69,7 @@ def attacks_detail(*, attacks: list[Attack]) -> list[dict]:
                 "attack": attack,
                 "candidate": candidate,
                 "endpoint": candidate.endpoint.name if candidate.endpoint else None,
-                "prompt": comparison_messages(comparison_id=attack.comparison_id),
+                "prompt": prompts.get(attack.comparison_id, []),
                 "safe_answers": sorted(safe.get(attack.candidate_id, []), key=lambda answer: answer.created_at),
                 "pickable": [c for c in siblings[attack.comparison_id] if c.id not in marked],
             }

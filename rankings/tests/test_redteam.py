@@ -1,6 +1,8 @@
 """Red-team projects: the question and attacks stored with each ranking, the attacks page, safe answers."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from labeler.forms import ProjectForm
@@ -163,6 +165,18 @@ def test_the_attacks_page_lists_and_filters_attacks_for_the_lead(client, attacke
     assert client.get(url, {"tactic": "obfuscation"}).context["page"].paginator.count == 0
     assert client.get(url, {"endpoint": "smol"}).context["page"].paginator.count == 2
     assert client.get(url, {"endpoint": "other"}).context["page"].paginator.count == 0
+
+
+def test_the_attacks_page_reads_every_prompt_in_one_query_however_many_attacks(
+    client, attacked, red_team, lead, django_assert_num_queries
+):
+    client.force_login(lead)
+    url = reverse("redteam_attacks", args=[red_team.slug])
+    client.get(url)
+    with CaptureQueriesContext(connection) as two_attacks:
+        client.get(url)
+    with django_assert_num_queries(len(two_attacks)):
+        client.get(url, {"category": "privacy"})
 
 
 def test_a_trainer_sees_only_the_attacks_on_comparisons_they_ranked(client, attacked, red_team):
