@@ -101,7 +101,9 @@ def test_a_trainer_who_keeps_the_displayed_order_is_flagged_and_honest_ones_are_
     lazy, honest, careful = trainers(project, 3)
     shows = [[2, 0, 1], [1, 2, 0], [2, 1, 0], [0, 2, 1], [1, 0, 2]]
     for index in range(25):
-        comparison = comparison_with(project, [f"best {index}", f"middle {index}", f"worst {index}"])
+        # Of one length: the other trainers' consensus is half random here, and a careful trainer who
+        # disagreed with it on pairs of different length would show a length preference.
+        comparison = comparison_with(project, [f"answer A {index}", f"answer B {index}", f"answer C {index}"])
         shown = shows[index % len(shows)]
         rank(comparison, lazy, [[i] for i in shown], shown=shown)
         rank(comparison, honest, [[0], [1], [2]], shown=shows[(index + 1) % len(shows)])
