@@ -39,7 +39,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = [
             "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
-            "lease_minutes", "system_prompt", "turn_limit",
+            "lease_minutes", "system_prompt", "turn_limit", "length_preference_bar",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
@@ -52,11 +52,18 @@ class ProjectForm(forms.ModelForm):
         self.fields["skip_reason_lines"].initial = "\n".join(self.instance.skip_reasons)
         # Only chat projects use it: a comparison project's form may leave it out.
         self.fields["turn_limit"].required = False
+        # Left out, the bar stays as it was (or the default).
+        self.fields["length_preference_bar"].required = False
 
     def clean_turn_limit(self) -> int:
         return (
             self.cleaned_data["turn_limit"] or self.instance.turn_limit or Project._meta.get_field("turn_limit").default
         )
+
+    def clean_length_preference_bar(self) -> int:
+        if (value := self.cleaned_data["length_preference_bar"]) is not None:
+            return value
+        return self.instance.length_preference_bar
 
     def clean_flags(self) -> list[dict]:
         try:

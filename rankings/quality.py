@@ -19,7 +19,6 @@ from itertools import combinations
 from scipy.stats import binomtest
 
 from rankings.agreement import Relations, half_credit, pair_relations
-from rankings.bias import longer_wins
 from rankings.consensus import ranked_pairs_of_wins
 from ranklab.intervals import paired_difference_interval
 
@@ -57,21 +56,36 @@ class RankingRecord:
     length_signs: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        relations = pair_relations(self.tiers)
-        object.__setattr__(self, "relations", relations)
-        object.__setattr__(self, "relation_values", tuple(relations.values()))
-        longer = longer_wins(self.tiers, self.lengths, relations=relations) if self.lengths else (0, 0)
-        object.__setattr__(self, "longer_wins", longer)
-        lengths = self.lengths
-        signs = (
-            tuple(
-                (lengths[a] > lengths[b]) - (lengths[a] < lengths[b]) if a in lengths and b in lengths else 0
-                for a, b in relations
-            )
-            if lengths
-            else (0,) * len(relations)
+        # pair_relations and longer_wins, in one pass over the ranking: it runs for every ranking.
+        position = {candidate: index for index, tier in enumerate(self.tiers) for candidate in tier}
+        ordered = sorted(position)
+        values = _relation_values(tuple(position[candidate] for candidate in ordered))
+        pairs = _index_pairs(len(ordered))
+        object.__setattr__(
+            self, "relations", {(ordered[i], ordered[j]): v for (i, j), v in zip(pairs, values, strict=True)}
         )
+        object.__setattr__(self, "relation_values", values)
+        signs, longer = (0,) * len(values), (0, 0)
+        if lengths := self.lengths:
+            size = [lengths.get(candidate) for candidate in ordered]
+            signs = tuple(
+                0 if size[i] is None or size[j] is None else (size[i] > size[j]) - (size[i] < size[j]) for i, j in pairs
+            )
+            decided = [value * sign for value, sign in zip(values, signs, strict=True) if value and sign]
+            longer = (sum(product > 0 for product in decided), len(decided))
+        object.__setattr__(self, "longer_wins", longer)
         object.__setattr__(self, "length_signs", signs)
+
+
+@lru_cache(maxsize=16)
+def _index_pairs(n: int) -> list[tuple[int, int]]:
+    return list(combinations(range(n), 2))
+
+
+@lru_cache(maxsize=65536)
+def _relation_values(tier_of: tuple[int, ...]) -> tuple[int, ...]:
+    """`pair_relations` values of candidates 0..n-1 in the given tiers: a few hundred patterns cover a project."""
+    return tuple((tier_of[i] < tier_of[j]) - (tier_of[i] > tier_of[j]) for i, j in _index_pairs(len(tier_of)))
 
 
 @dataclass(frozen=True)
