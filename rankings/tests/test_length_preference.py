@@ -5,6 +5,7 @@ import math
 import random
 
 import pytest
+from django.urls import reverse
 
 from rankings.quality import LengthPreference, RankingRecord, Thresholds, trainer_quality
 from ranklab.intervals import paired_difference_interval, wilson_interval
@@ -90,3 +91,17 @@ def test_the_paired_interval_brackets_the_difference_and_narrows_with_more_pairs
     assert LengthPreference(0, 0, 0, 0).as_dict() == {
         "score": None, "ci": None, "pairs": 0, "trainer_share": None, "reference_share": None,
     }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_lead_sets_the_bar_on_the_settings_page_and_left_out_it_stays(lead_client, project):
+    url = reverse("project_settings", args=[project.slug])
+    settings = {"name": project.name, "kind": "comparison", "k": 4, "overlap": 2, "lease_minutes": 30}
+    assert lead_client.post(url, {**settings, "flags": "other: Other", "length_preference_bar": 20}).status_code == 302
+    project.refresh_from_db()
+    assert project.length_preference_bar == 20
+    assert lead_client.post(url, {**settings, "flags": "other: Other"}).status_code == 302
+    project.refresh_from_db()
+    assert project.length_preference_bar == 20
+    refused = lead_client.post(url, {**settings, "flags": "x: X", "length_preference_bar": 101})
+    assert refused.status_code == 200 and "less than or equal to 100" in refused.text
