@@ -171,7 +171,8 @@ def bradley_terry(
 class BradleyTerryFit:
     """Strengths (log scale, centred on 0) and covariate coefficients, each with a 95 % Wald interval.
 
-    A coefficient is None where its covariate never differs between winner and loser.
+    A coefficient is None where the data cannot determine it: its covariate never differs between
+    winner and loser, or moves in lockstep with another.
     """
 
     strengths: dict[str, float]
@@ -204,8 +205,7 @@ def bradley_terry_fit(
     winners, losers = np.asarray(winners, dtype=np.intp), np.asarray(losers, dtype=np.intp)
     counts = np.ones(len(winners)) if counts is None else np.asarray(counts, dtype=np.float64)
     columns = 0 if covariates is None else covariates.shape[1]
-    # A covariate that never differs says nothing and would leave its coefficient undetermined.
-    used = [j for j in range(columns) if np.any(covariates[:, j])]
+    used = _identifiable(covariates) if columns else []
     x = covariates[:, used] if used else np.zeros((len(winners), 0))
     p = len(used)
 
@@ -256,6 +256,24 @@ def bradley_terry_fit(
         coefficient_intervals=tuple(coefficient_intervals),
         battles=float(counts.sum()),
     )
+
+
+def _identifiable(covariates: np.ndarray) -> list[int]:
+    """The columns whose coefficients the data can tell apart, in order: a covariate that never
+    differs, or that moves in lockstep with earlier ones (every formatted answer with one header
+    and one bold span), would leave its coefficient undetermined."""
+    gram = covariates.T @ covariates
+    kept: list[int] = []
+    for column in range(covariates.shape[1]):
+        trial = [*kept, column]
+        block = gram[np.ix_(trial, trial)]
+        scale = np.sqrt(np.diag(block))
+        if scale[-1] == 0:
+            continue
+        # Correlation-scaled, so that the test does not depend on the covariates' units.
+        if np.linalg.matrix_rank(block / np.outer(scale, scale), tol=1e-8) == len(trial):
+            kept.append(column)
+    return kept
 
 
 def bradley_terry_scores(rankings: list[Tiers], *, alpha: float = 0.1) -> dict[int, float]:

@@ -198,8 +198,7 @@ class TrainerQuality:
     length_preference: LengthPreference | None = None
     # Comparisons behind `length_preference`.
     length_comparisons: int = 0
-    # The other trainers' mean longer-wins share, and the agreement bar this trainer was held to.
-    others_longer: float | None = None
+    # The agreement bar this trainer was held to.
     agreement_reference: float | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -245,7 +244,6 @@ class TrainerQuality:
             "kept_order_p": self.kept_order_p,
             "longer_wins": bound(self.longer_wins),
             "length_preference": self.length_preference and self.length_preference.as_dict(),
-            "others_longer": self.others_longer,
             "agreement_reference": self.agreement_reference,
             "reasons": self.reasons,
         }
@@ -322,8 +320,6 @@ def trainer_quality(
                 if pairs:
                     longer[record.trainer].append(won / pairs)
 
-    longer_sum = sum(sum(shares) for shares in longer.values())
-    longer_n = sum(len(shares) for shares in longer.values())
     results = {}
     for trainer in mine.keys() | skips.keys():
         own = mine.get(trainer, [])
@@ -346,9 +342,6 @@ def trainer_quality(
                 quality.chose_first_chance = sum(1 / len(r.display_order) for r in single) / len(single)
             if shown:
                 quality.kept_order_chance = sum(1 / math.factorial(len(r.display_order)) for r in shown) / len(shown)
-        own_longer = longer.get(trainer, [])
-        others_n = longer_n - len(own_longer)
-        quality.others_longer = (longer_sum - sum(own_longer)) / others_n if others_n else None
         results[trainer] = quality
     for trainer, reasons in flag_trainers(results, thresholds=thresholds).items():
         results[trainer].reasons = reasons

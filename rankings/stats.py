@@ -169,7 +169,7 @@ def _compute(project: Project) -> dict:
             for key in keys:
                 flag_counts[key] += 1
 
-    # One date per comparison, not per ranking: decoding 100k timestamps was a twentieth of the time.
+    # One date per comparison, not per ranking: decoding a timestamp per ranking is not free at 100k.
     last_submitted = dict(
         Ranking.objects.filter(comparison__project=project)
         .values("comparison_id")
@@ -246,8 +246,8 @@ def _candidates(project: Project) -> tuple[dict[int, dict[int, int]], dict[int, 
     ids, covariates = [], []
     # Only a text that may hold markdown (a line break or a marker) comes over the wire: the style of
     # plain prose is its length alone.
-    marked = Q(text__contains="\n") | Q(text__contains="#") | Q(text__contains="**") | Q(text__contains="__")
-    marked |= Q(text__regex=r"^[ \t]*[-*+0-9]")
+    marked = Q(text__contains="\n") | Q(text__contains="**") | Q(text__contains="__")
+    marked |= Q(text__regex=r"^[ \t]*[-*+0-9#]")
     for candidate_id, comparison_id, length, text, endpoint_id, model_name, source in (
         Candidate.objects.filter(comparison__project=project)
         .annotate(length=Length("text"), marked=Case(When(marked, then="text"), default=None))

@@ -9,10 +9,11 @@ import math
 import re
 from dataclasses import dataclass
 
-HEADER = re.compile(r"^ {0,3}#{1,6}[ \t]", re.MULTILINE)
-LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]", re.MULTILINE)
+# Each line's start matches one branch: a header, a list item, or any other non-blank line.
+LINE = re.compile(r"^(?:( {0,3}#{1,6}[ \t])|([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t])|[ \t]*\S)", re.MULTILINE)
 BOLD = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")
-NON_BLANK_LINE = re.compile(r"^[ \t]*\S", re.MULTILINE)
+# What a one-line answer starts with when it may be a header or a list item.
+LINE_MARKERS = "#-*+0123456789"
 # The covariates' names, in the order of `Style.covariates`.
 COVARIATES = ("length", "headers", "lists", "bold")
 
@@ -35,16 +36,13 @@ class Style:
 
 
 def style_of(text: str) -> Style:
-    """The style of one answer. Each pattern runs only on a text that holds its marker: the
-    statistics take the style of every candidate of a project."""
-    multiline = "\n" in text
-    return Style(
-        length=len(text),
-        lines=max(len(NON_BLANK_LINE.findall(text)), 1) if multiline else 1,
-        headers=len(HEADER.findall(text)) if "#" in text else 0,
-        list_items=len(LIST_ITEM.findall(text)) if multiline or text.lstrip(" \t")[:1] in _LIST_STARTS else 0,
-        bold=len(BOLD.findall(text)) if "**" in text or "__" in text else 0,
-    )
-
-
-_LIST_STARTS = frozenset("-*+0123456789")
+    """The style of one answer, in one pass over its lines (the statistics take every candidate's)."""
+    bold = len(BOLD.findall(text)) if "**" in text or "__" in text else 0
+    if "\n" not in text and text.lstrip(" \t")[:1] not in LINE_MARKERS:
+        return Style(length=len(text), bold=bold)
+    lines = headers = items = 0
+    for header, item in LINE.findall(text):
+        lines += 1
+        headers += header != ""
+        items += item != ""
+    return Style(length=len(text), lines=max(lines, 1), headers=headers, list_items=items, bold=bold)

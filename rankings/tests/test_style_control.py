@@ -74,12 +74,15 @@ def test_without_covariates_it_is_the_regularised_fit_the_consensus_uses():
         assert low < fit.strengths[name] < high
 
 
-def test_a_covariate_that_never_differs_gets_no_coefficient():
+def test_a_covariate_that_never_differs_or_moves_in_lockstep_with_another_gets_no_coefficient():
     winners, losers, covariates = battles(2_000)
     covariates[:, 2] = 0
+    covariates[:, 3] = 4 * covariates[:, 1]
     fit = bradley_terry_fit([str(i) for i in range(6)], winners, losers, covariates=covariates)
     assert fit.coefficients[2] is None and fit.coefficient_intervals[2] is None
-    assert fit.coefficients[0] is not None
+    assert fit.coefficients[3] is None and fit.coefficient_intervals[3] is None
+    assert fit.coefficients[0] == pytest.approx(LENGTH_EFFECT, abs=0.2)
+    assert abs(fit.coefficients[1]) < 0.5
 
 
 def test_the_style_of_an_answer():
