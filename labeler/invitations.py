@@ -113,6 +113,8 @@ def invitation_resend(*, project: Project, invitation_id: int, site_url: str) ->
         )
         if invitation is None:
             raise RankLabError("That invitation was accepted already or does not exist.")
+        others = Invitation.objects.filter(project=project, email=invitation.email).exclude(id=invitation.id)
+        _pending(others, now).update(revoked_at=now)
         token = secrets.token_urlsafe(32)
         invitation.token_hash = _token_hash(token)
         invitation.sent_at, invitation.revoked_at = now, None

@@ -167,6 +167,15 @@ def test_inviting_again_replaces_the_earlier_link(lead_client, project):
     assert lead_client.get(second).status_code == 200
 
 
+def test_resending_an_older_invitation_ends_the_newer_ones_link(lead_client, project):
+    invite(lead_client, project, "ana@example.org")
+    invite(lead_client, project, "ana@example.org")
+    older = Invitation.objects.order_by("id").first()
+    lead_client.post(reverse("invitation_resend", args=[project.slug, older.id]))
+    assert lead_client.get(link_in(mail.outbox[1])).status_code == 410
+    assert lead_client.get(link_in(mail.outbox[2])).status_code == 200
+
+
 def test_an_unknown_link_is_not_found(client):
     assert client.get(reverse("invitation_accept", args=["made-up"])).status_code == 404
 
