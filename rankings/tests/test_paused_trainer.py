@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from labeler.models import Assignment, Membership
 from labeler.projects import membership_pause
+from labeler.selectors import MembershipPaused, project_get_for_trainer
 from rankings.models import Ranking
-from rankings.tests.factories import lease, ready_comparisons
+from rankings.tests.factories import lease, ready_comparisons, skip, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,18 @@ def test_a_paused_trainer_cannot_submit_what_they_held(client, project, trainer,
     assert response.status_code == 403 and response["HX-Refresh"] == "true"
     skip = client.post(reverse("rank_skip", args=[project.slug, held.id]), {"reason": "tired"})
     assert skip.status_code == 403
+
+
+def test_the_submit_service_refuses_a_trainer_paused_after_the_page_was_checked(project, trainer, membership):
+    ready_comparisons(project, 1)
+    held = lease(project, trainer)
+    checked = project_get_for_trainer(user=trainer, slug=project.slug)
+    membership_pause(project=project, membership_id=membership.id)
+    with pytest.raises(MembershipPaused):
+        submit(held, tiers=[[candidate] for candidate in reversed(held.display_order)], project=checked)
+    with pytest.raises(MembershipPaused):
+        skip(held, reason="tired")
+    assert not Ranking.objects.exists()
 
 
 def test_resuming_lets_the_trainer_rank_again(client, project, lead, trainer, membership):
