@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from labeler.models import Assignment, Membership
 from labeler.projects import membership_pause
+from labeler.queue import assignment_lease_next
 from labeler.selectors import MembershipPaused, project_get_for_trainer
 from rankings.models import Ranking
 from rankings.tests.factories import lease, ready_comparisons, skip, submit
@@ -47,6 +48,13 @@ def test_a_paused_trainer_gets_no_comparison_and_is_told_why(client, project, tr
     assert not Assignment.objects.filter(trainer=trainer).exists()
     home = client.get(reverse("home")).text
     assert "data-paused" in home and reverse("rank_next", args=[project.slug]) not in home
+
+
+def test_the_lease_service_gives_a_paused_trainer_nothing(project, trainer, membership, lease_path):
+    ready_comparisons(project, 2)
+    membership_pause(project=project, membership_id=membership.id)
+    assert assignment_lease_next(project=project, trainer=trainer) is None
+    assert not Assignment.objects.filter(trainer=trainer).exists()
 
 
 def test_a_paused_trainer_cannot_submit_what_they_held(client, project, trainer, membership):
