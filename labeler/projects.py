@@ -81,7 +81,10 @@ def membership_set(*, project: Project, username: str, role: str) -> Membership:
     if membership.role == Membership.Role.LEAD and role != Membership.Role.LEAD:
         _check_another_lead_remains(project=project, leaving=membership)
     membership.role = role
-    membership.save(update_fields=["role"])
+    if role == Membership.Role.LEAD:
+        # Only trainers are paused: a trainer made lead is a lead in full.
+        membership.paused_at = None
+    membership.save(update_fields=["role", "paused_at"])
     return membership
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from labeler.models import Assignment, Membership
-from labeler.projects import membership_pause
+from labeler.projects import membership_pause, membership_set
 from labeler.queue import assignment_lease_next
 from labeler.selectors import MembershipPaused, project_get_for_trainer
 from rankings.models import Ranking
@@ -121,3 +121,10 @@ def test_a_paused_trainer_is_paused_in_that_project_only(client, project, traine
     membership_pause(project=project, membership_id=membership.id)
     client.force_login(trainer)
     assert client.get(reverse("rank_next", args=[elsewhere.slug])).status_code == 200
+
+
+def test_a_paused_trainer_made_lead_is_no_longer_paused(project, trainer, membership):
+    membership_pause(project=project, membership_id=membership.id)
+    membership_set(project=project, username=trainer.username, role=Membership.Role.LEAD)
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.LEAD and membership.paused_at is None
