@@ -118,3 +118,38 @@ class ProjectForm(forms.ModelForm):
 class MembershipForm(forms.Form):
     username = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.TRAINER)
+
+
+class InvitationForm(forms.Form):
+    addresses = forms.CharField(
+        label="E-mail addresses",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "ana@example.org\nben@example.org,lead"}),
+        help_text="One per line: an address, or an address, a comma and a role (trainer or lead).",
+    )
+    csv_file = forms.FileField(
+        label="Or a CSV file",
+        required=False,
+        help_text="The same lines (address, optional role); a header row is allowed.",
+    )
+    role = forms.ChoiceField(
+        label="Role, where a line names none", choices=Membership.Role.choices, initial=Membership.Role.TRAINER
+    )
+
+    MAX_CSV_BYTES = 1024 * 1024
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload = cleaned.get("csv_file")
+        if upload is not None:
+            if upload.size > self.MAX_CSV_BYTES:
+                raise forms.ValidationError("The CSV file is over 1 MB: split it.")
+            try:
+                cleaned["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise forms.ValidationError("The CSV file is not UTF-8 text.") from error
+            if cleaned.get("addresses", "").strip():
+                raise forms.ValidationError("Paste a list or upload a file, not both.")
+        else:
+            cleaned["text"] = cleaned.get("addresses", "")
+        return cleaned

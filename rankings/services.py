@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max
 from django.utils import timezone
 
 from labeler.harm import ATTACK_TACTICS
-from labeler.models import Assignment, Comparison, Project
+from labeler.models import Assignment, Comparison, Membership, Project
+from labeler.selectors import MembershipPaused
 from rankings.models import Ranking
 from rankings.refresh import stats_maybe_refresh
 from rankings.signals import comparison_completed
@@ -148,12 +149,18 @@ def _assignment_of(*, assignment_id: int, trainer, project: Project, lock: str) 
 
     Locking "comparison" brings the comparison along in the same statement.
     """
-    assignments = Assignment.objects.filter(id=assignment_id, trainer=trainer, comparison__project=project)
+    # Read in the same statement: a trainer paused since the page was checked submits nothing.
+    paused = Membership.objects.filter(project=project, user=trainer, paused_at__isnull=False)
+    assignments = Assignment.objects.filter(id=assignment_id, trainer=trainer, comparison__project=project).annotate(
+        trainer_paused=Exists(paused)
+    )
     if lock == "comparison":
         assignments = assignments.select_related("comparison")
     assignment = assignments.select_for_update(of=(lock,)).first()
     if assignment is None:
         raise RankLabError("This comparison is not assigned to you.")
+    if assignment.trainer_paused:
+        raise MembershipPaused(project)
     return assignment
 
 

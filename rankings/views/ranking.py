@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
         project.is_trainer = project.role == Membership.Role.TRAINER
         waiting = (
             comparisons_waiting_count(project=project, trainer=request.user, up_to=WAITING_SHOWN + 1)
-            if project.is_trainer
+            if project.is_trainer and project.paused_at is None
             else 0
         )
         project.waiting, project.waiting_more = min(waiting, WAITING_SHOWN), waiting > WAITING_SHOWN
