@@ -39,6 +39,8 @@ class Ranking(models.Model):
     matches_display_order = models.BooleanField(default=False)
     confirmed_display_order = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the trainer last revised it (rankings/revisions.py); submitted_at stays the first submission.
+    revised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -1,0 +1,15 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("rankings", "0002_red_team"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="ranking",
+            name="revised_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+    ]
