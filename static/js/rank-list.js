@@ -125,10 +125,6 @@ window.RankList = (function () {
     window.Sortable.create(list, {
       animation: 120,
       forceFallback: true,
-      direction: "vertical",
-      // Past the middle of a card, not its far edge: a card dropped on the top half of the
-      // first card lands first, whatever the two cards' heights.
-      swapThreshold: 0.5,
       // The page scrolls while a card is held near the window's edge, so a card can travel
       // past what fits on screen.
       scroll: true,
