@@ -105,6 +105,8 @@ def test_the_guidelines_sit_beside_the_cards_on_a_wide_screen_and_fold_on_a_lapt
     guidelines = wide.locator(".guidelines-panel strong", has_text="correct")
     assert guidelines.is_visible()
     assert guidelines.bounding_box()["x"] > wide.locator("#cards").bounding_box()["x"] + 400
+    results = Axe().run(wide)
+    assert results.violations_count == 0, results.generate_snapshot()
     context.close()
 
 
