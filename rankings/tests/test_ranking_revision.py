@@ -175,3 +175,14 @@ def test_another_trainer_s_ranking_is_not_found(shared, trainer, client):
     client.force_login(other)
     assert client.get(reverse("ranking_revise", args=[shared.slug, ranking.id])).status_code == 404
     assert client.post(reverse("ranking_revise", args=[shared.slug, ranking.id]), {}).status_code == 404
+
+
+def test_a_lead_sets_the_revise_window_on_the_settings_page(lead_client, project):
+    data = {"name": project.name, "kind": "comparison", "k": 4, "overlap": 3, "lease_minutes": 30, "flags": "a: A"}
+    response = lead_client.post(reverse("project_settings", args=[project.slug]), data | {"revise_minutes": 15})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.revise_minutes == 15
+    lead_client.post(reverse("project_settings", args=[project.slug]), data)  # a form without it keeps it
+    project.refresh_from_db()
+    assert project.revise_minutes == 15
