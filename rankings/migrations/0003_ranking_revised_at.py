@@ -12,4 +12,10 @@ class Migration(migrations.Migration):
             name="revised_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddIndex(
+            model_name="ranking",
+            index=models.Index(
+                condition=models.Q(revised_at__isnull=False), fields=["-revised_at"], name="ranking_revised_idx"
+            ),
+        ),
     ]
