@@ -46,10 +46,12 @@
   }
 
   // The guidelines sit beside the cards where the window is wide enough, folded away elsewhere.
+  const wideScreen = window.matchMedia("(min-width: 1600px)");
   function placeGuidelines() {
     const panel = document.querySelector(".guidelines-panel");
-    if (panel) panel.open = window.matchMedia("(min-width: 1600px)").matches;
+    if (panel) panel.open = wideScreen.matches;
   }
+  wideScreen.addEventListener("change", placeGuidelines);
 
   function setUp(form) {
     if (form.dataset.ready) return;
