@@ -9,9 +9,11 @@ exports and the pipeline hand out) never changes under them.
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
-from labeler.models import Comparison, Project
+from labeler.models import Comparison, Membership, Project
+from labeler.selectors import MembershipPaused
 from rankings.models import Ranking
 from rankings.refresh import enqueue_stats_refresh
 from rankings.services import (
@@ -58,14 +60,19 @@ def ranking_revise(*, trainer, project: Project, ranking_id: int, judgement: Jud
     with transaction.atomic():
         # The comparison's lock, as a submission takes it: a revision and the submission that
         # completes the comparison never overlap, so nothing is revised once it is complete.
+        # Paused is read in the same statement, as a submission reads it.
+        paused = Membership.objects.filter(project=project, user=trainer, paused_at__isnull=False)
         ranking = (
             Ranking.objects.filter(id=ranking_id, trainer=trainer, comparison__project=project)
+            .annotate(trainer_paused=Exists(paused))
             .select_related("comparison")
             .select_for_update(of=("self", "comparison"))
             .first()
         )
         if ranking is None:
             raise RankLabError("This ranking is not yours to revise.")
+        if ranking.trainer_paused:
+            raise MembershipPaused(project)
         comparison = ranking.comparison
         comparison.project = project
         now = timezone.now()

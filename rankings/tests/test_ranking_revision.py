@@ -5,8 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from labeler.models import Comparison, Project
+from labeler.models import Comparison, Membership, Project
+from labeler.selectors import MembershipPaused
 from rankings.models import Ranking
 from rankings.revisions import ranking_revise
 from rankings.services import ConfirmationNeeded, Judgement
@@ -102,6 +104,14 @@ def test_a_trainer_cannot_revise_another_trainer_s_ranking(shared, trainer):
     other = trainers_of(shared, 1)[0]
     with pytest.raises(RankLabError, match="not yours"):
         ranking_revise(trainer=other, project=shared, ranking_id=ranking.id, judgement=Judgement(tiers=ranking.tiers))
+
+
+def test_a_paused_trainer_cannot_revise(shared, trainer):
+    ranking = ranked(shared, trainer)
+    Membership.objects.filter(project=shared, user=trainer).update(paused_at=timezone.now())
+    with pytest.raises(MembershipPaused):
+        revise(ranking, [list(reversed(ranking.display_order))])
+    assert Ranking.objects.get(id=ranking.id).tiers == ranking.tiers
 
 
 def test_a_revision_is_checked_like_a_submission(shared, trainer):

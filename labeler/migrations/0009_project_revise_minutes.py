@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labeler", "0006_skip_reasons"),
+        ("labeler", "0008_lease_function_skips_paused_trainers"),
     ]
 
     operations = [
