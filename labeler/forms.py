@@ -39,7 +39,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = [
             "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
-            "lease_minutes", "system_prompt", "turn_limit",
+            "lease_minutes", "revise_minutes", "system_prompt", "turn_limit",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
@@ -52,11 +52,17 @@ class ProjectForm(forms.ModelForm):
         self.fields["skip_reason_lines"].initial = "\n".join(self.instance.skip_reasons)
         # Only chat projects use it: a comparison project's form may leave it out.
         self.fields["turn_limit"].required = False
+        # Older forms and scripts that leave it out keep the project's window.
+        self.fields["revise_minutes"].required = False
 
     def clean_turn_limit(self) -> int:
         return (
             self.cleaned_data["turn_limit"] or self.instance.turn_limit or Project._meta.get_field("turn_limit").default
         )
+
+    def clean_revise_minutes(self) -> int:
+        value = self.cleaned_data["revise_minutes"]
+        return self.instance.revise_minutes if value is None else value
 
     def clean_flags(self) -> list[dict]:
         try:

@@ -61,6 +61,13 @@ class Project(models.Model):
     ties_allowed = models.BooleanField(default=True)
     rationale_required = models.BooleanField(default=False)
     lease_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
+    revise_minutes = models.PositiveIntegerField(
+        "minutes to revise a ranking",
+        default=60,
+        db_default=60,
+        help_text="How long after submitting a trainer may revise a ranking, while its comparison still waits "
+        "for other trainers' rankings. 0: rankings cannot be revised.",
+    )
     flag_taxonomy = models.JSONField(default=default_flag_taxonomy, blank=True)
     skip_reasons = models.JSONField(
         default=default_skip_reasons, blank=True, help_text="The reasons a trainer may pick when skipping."

@@ -60,8 +60,13 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
         check_assignment_open(assignment=assignment, comparison=comparison)
         candidate_ids = set(comparison.candidates.values_list("id", flat=True))
         check_judgement(judgement=judgement, comparison=comparison, candidate_ids=candidate_ids)
-        check_attacks(attacks=judgement.attacks, project=project, candidate_ids=candidate_ids, names=_names(assignment))
-        matches = _matches_display_order(judgement.tiers, assignment.display_order)
+        check_attacks(
+            attacks=judgement.attacks,
+            project=project,
+            candidate_ids=candidate_ids,
+            names=display_order_names(assignment.display_order),
+        )
+        matches = display_order_matches(judgement.tiers, assignment.display_order)
         if matches and not judgement.confirmed_display_order:
             raise ConfirmationNeeded(
                 "You kept the candidates exactly in the order they were shown. Confirm that this is your ranking."
@@ -239,12 +244,12 @@ def check_attacks(*, attacks, project: Project, candidate_ids: set[int], names: 
             raise RankLabError(f"{name}: unknown attack tactic {tactic!r}.")
 
 
-def _names(assignment: Assignment) -> dict[int, str]:
+def display_order_names(display_order: list[int]) -> dict[int, str]:
     """Candidates as the trainer saw them: lettered in the order shown."""
-    return {candidate: f"Candidate {chr(ord('A') + index)}" for index, candidate in enumerate(assignment.display_order)}
+    return {candidate: f"Candidate {chr(ord('A') + index)}" for index, candidate in enumerate(display_order)}
 
 
-def _matches_display_order(tiers: list[list[int]], display_order: list[int]) -> bool:
+def display_order_matches(tiers: list[list[int]], display_order: list[int]) -> bool:
     return all(len(tier) == 1 for tier in tiers) and [tier[0] for tier in tiers] == display_order
 
 

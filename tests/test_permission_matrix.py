@@ -27,6 +27,7 @@ from labeler.models import Invitation, Membership, Project
 from labeler.tests.factories import MembershipFactory, ModelEndpointFactory, ProjectFactory, UserFactory
 from privacy.models import PiiSpan
 from rankings.chat import conversation_start
+from rankings.models import Ranking
 from rankings.tests.factories import lease, ready_comparisons
 from safety.audits import suite_create
 from safety.models import AuditProbe, ModerationEndpoint, ModerationVerdict
@@ -58,6 +59,8 @@ ACCESS = {
     "rank_next": "trainer",
     "rank_submit": "trainer",
     "rank_skip": "trainer",
+    "rank_history": "trainer",
+    "ranking_revise": "trainer",
     "chat_list": "trainer",
     "chat_start": "trainer",
     "chat_detail": "trainer",
@@ -165,6 +168,11 @@ def world(tmp_path, settings):
     superuser = UserFactory(is_staff=True, is_superuser=True)
     comparison = ready_comparisons(project, 2)[0]
     assignment = lease(project, people["trainer"].user)
+    ranked = project.comparisons.exclude(id=assignment.comparison_id).first()
+    candidates = list(ranked.candidates.values_list("id", flat=True))
+    ranking = Ranking.objects.create(
+        comparison=ranked, trainer=people["trainer"].user, tiers=[[c] for c in candidates], display_order=candidates
+    )
     conversation = conversation_start(project=project, trainer=people["trainer"].user)
     rejects = rejects_report_save(project=project, rejects=[])
     endpoint = ModelEndpointFactory(project=project, base_url="http://127.0.0.1:9/v1", timeout_seconds=2)
@@ -217,6 +225,7 @@ def world(tmp_path, settings):
         "endpoint_id": endpoint.id,
         "comparison_id": comparison.id,
         "assignment_id": assignment.id,
+        "ranking_id": ranking.id,
         "conversation_id": conversation.id,
         "key": rejects,
         "export_id": export.id,
