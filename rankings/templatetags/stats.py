@@ -25,11 +25,3 @@ def points(value) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value) * 100:+.0f} pts"
-
-
-@register.filter
-def rank(value) -> str:
-    """An average rank: 2.0 → "2", 2.5 → "2.5"; unseen → "—"."""
-    if value is None:
-        return "—"
-    return f"{value:g}"
