@@ -148,22 +148,22 @@ class LengthPreference:
     """
 
     both_longer: int
-    trainer_longer: int
-    reference_longer: int
+    only_trainer_longer: int
+    only_reference_longer: int
     both_shorter: int
 
     @property
     def pairs(self) -> int:
-        return self.both_longer + self.trainer_longer + self.reference_longer + self.both_shorter
+        return self.both_longer + self.only_trainer_longer + self.only_reference_longer + self.both_shorter
 
     @property
     def score(self) -> float | None:
-        return (self.trainer_longer - self.reference_longer) / self.pairs if self.pairs else None
+        return (self.only_trainer_longer - self.only_reference_longer) / self.pairs if self.pairs else None
 
     @property
     def interval(self) -> tuple[float, float] | None:
         return paired_difference_interval(
-            self.both_longer, self.trainer_longer, self.reference_longer, self.both_shorter
+            self.both_longer, self.only_trainer_longer, self.only_reference_longer, self.both_shorter
         )
 
     def as_dict(self) -> dict:
@@ -172,8 +172,8 @@ class LengthPreference:
             "score": self.score,
             "ci": list(interval) if (interval := self.interval) else None,
             "pairs": pairs,
-            "trainer_share": (self.both_longer + self.trainer_longer) / pairs if pairs else None,
-            "reference_share": (self.both_longer + self.reference_longer) / pairs if pairs else None,
+            "trainer_share": (self.both_longer + self.only_trainer_longer) / pairs if pairs else None,
+            "reference_share": (self.both_longer + self.only_reference_longer) / pairs if pairs else None,
         }
 
 

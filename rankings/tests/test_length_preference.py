@@ -63,7 +63,7 @@ def test_only_pairs_of_different_length_that_both_decided_count():
     # (1, 2): trainer picked 2 (longer), consensus 1 (shorter). (1, 3): trainer 1 (shorter), consensus 1.
     # (1, 4): trainer 1 (longer), consensus 1. (2, 3): same length. (2, 4): both 2 (longer).
     # (3, 4): the trainer tied them.
-    assert (preference.both_longer, preference.trainer_longer, preference.reference_longer) == (2, 1, 0)
+    assert (preference.both_longer, preference.only_trainer_longer, preference.only_reference_longer) == (2, 1, 0)
     assert preference.both_shorter == 1
     assert preference.score == pytest.approx(1 / 4)
 
