@@ -59,6 +59,7 @@ _MODIFIER_DEPENDENCIES = frozenset({"compound", "amod", "nmod"})
 # Below this many words a text's language is a guess (a greeting, a name and a number).
 _LANGUAGE_MIN_WORDS = 3
 _LANGUAGE_MIN_PROBABILITY = 0.9
+_CLAUSE_ENDS = ".!?:;\n"
 
 
 _IGNORED_LABELS = [
@@ -183,15 +184,33 @@ def _language(text: str) -> str | None:
     return best.lang if best.prob >= _LANGUAGE_MIN_PROBABILITY else None
 
 
-def in_another_language(text: str, spans: list[Found]) -> bool:
-    """Whether `text` is surely not English: long enough to tell once the patterns' finds (numbers, codes:
-    no language) are out, and in one other language with and without its names (a Japanese name in an
-    English sentence does not make it Japanese)."""
-    words = _without(text, [span for span in spans if span.entity_type not in NER_ENTITIES])
-    if len(_WORD.findall(words)) < _LANGUAGE_MIN_WORDS:
-        return False
-    language = _language(words)
-    return language not in (None, "en") and _language(_without(text, spans)) == language
+def in_another_language(text: str, spans: list[Found]) -> set[Found]:
+    """The names and places of `spans` whose clause is surely not English.
+
+    A clause (the text between . ! ? : ; or line ends) is judged, not the whole text: a trainer's
+    English words around a quoted German sentence do not make its words English. The patterns' finds
+    (numbers, codes, addresses) are no language and are taken out first, so their dots end no clause;
+    then the clause must be long enough to tell, and in one other language with and without its names
+    (a Japanese name in an English sentence does not make it Japanese).
+    """
+    patterns = [span for span in spans if span.entity_type not in NER_ENTITIES]
+    names = [span for span in spans if span.entity_type in NER_ENTITIES]
+    blank = _blanked(text, patterns)
+    verdicts: dict[tuple[int, int], bool] = {}
+    foreign = set()
+    for span in names:
+        start = max(blank.rfind(mark, 0, span.start) for mark in _CLAUSE_ENDS) + 1
+        ends = [at for mark in _CLAUSE_ENDS if (at := blank.find(mark, span.end)) != -1]
+        clause = (start, min(ends, default=len(blank)))
+        if clause not in verdicts:
+            words = blank[clause[0] : clause[1]]
+            verdicts[clause] = len(_WORD.findall(words)) >= _LANGUAGE_MIN_WORDS and (
+                (language := _language(words)) not in (None, "en")
+                and _language(_blanked(words, names, offset=clause[0])) == language
+            )
+        if verdicts[clause]:
+            foreign.add(span)
+    return foreign
 
 
 def detect(texts: Iterable[str], *, batch_size: int = 32) -> Iterator[list[Found]]:
@@ -215,12 +234,23 @@ def _personal(text: str, entity_type: str, start: int, end: int) -> bool:
     return before is None or not before.search(text[max(0, start - 24) : start])
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def _name_end(text: str, entity_type: str, start: int, end: int) -> int:
+    """Where a name ends: the model now and then takes the possessive in ("Maria Garcia's"), which
+    would give one person two values, and two placeholders."""
+    if entity_type in NER_ENTITIES and (possessive := _POSSESSIVE.search(text, start, end)):
+        return possessive.start() if possessive.start() > start else end
+    return end
+
+
 def _tidy(text: str, results) -> list[Found]:
     spans = [
         Found(
             entity_type=result.entity_type,
             start=result.start,
-            end=result.end,
+            end=_name_end(text, result.entity_type, result.start, result.end),
             score=round(float(result.score), 3),
             recognizer=(result.recognition_metadata or {}).get("recognizer_name", ""),
         )
@@ -229,10 +259,10 @@ def _tidy(text: str, results) -> list[Found]:
     ]
     patterns = [span for span in spans if span.entity_type not in NER_ENTITIES]
     # The English model reads names into other languages' words ("Il mio"): there its spans are only suggestions.
-    if len(patterns) < len(spans) and in_another_language(text, spans):
+    if len(patterns) < len(spans) and (foreign := in_another_language(text, spans)):
         spans = [
             Found(span.entity_type, span.start, span.end, min(span.score, NER_SUGGESTED_SCORE), span.recognizer)
-            if span.entity_type in NER_ENTITIES
+            if span in foreign
             else span
             for span in spans
         ]
@@ -258,10 +288,10 @@ def _tidy(text: str, results) -> list[Found]:
     return sorted(set(kept), key=lambda span: (span.start, span.end, span.entity_type))
 
 
-def _without(text: str, spans: list[Found]) -> str:
-    pieces, position = [], 0
-    for span in sorted(spans, key=lambda span: span.start):
-        pieces.append(text[position : max(position, span.start)])
-        position = max(position, span.end)
-    pieces.append(text[position:])
-    return " ".join(pieces)
+def _blanked(text: str, spans: list[Found], *, offset: int = 0) -> str:
+    """`text` (which starts at `offset` of the text the spans index) with the spans' characters as spaces."""
+    characters = list(text)
+    for span in spans:
+        for at in range(max(span.start - offset, 0), min(span.end - offset, len(characters))):
+            characters[at] = " "
+    return "".join(characters)

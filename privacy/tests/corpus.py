@@ -121,7 +121,7 @@ LOOKALIKES = [
     "Write a haiku about autumn leaves falling on a quiet river.",
     # Brands, places naming a kind of thing, and other languages: what a small English model takes for names.
     "Add the Visa card to Apple Wallet before the trip.",
-    "The Paris Agreement set a limit on warming.",
+    "The Kyoto Protocol set limits on emissions.",
     "Our New York office ships the Amazon orders on Mondays.",
     "Ask Siri to set a timer for ten minutes.",
     "Das Wetter ist heute schön, wir gehen im Park spazieren.",

@@ -95,3 +95,12 @@ def test_the_sweep_hands_out_projects_with_unscanned_texts(project):
     assert pii_scan_sweep() == [project.id]
     pii_scan_project(project_id=project.id)
     assert pii_scan_sweep() == []
+
+
+def test_a_quoted_sentence_in_another_language_is_judged_apart_from_the_english_around_it():
+    text = "Ann Lee asked me this: Das Wetter ist heute schön, wir gehen im Park spazieren."
+    (found,) = detect([text])
+    assert {(text[span.start : span.end], span.score) for span in found} == {
+        ("Ann Lee", 0.85),
+        ("Park", NER_SUGGESTED_SCORE),
+    }
