@@ -1,7 +1,7 @@
 """Reads of personal data that serve requests; the project comes from a membership-checking selector."""
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 
 from labeler.models import Assignment, Candidate, Conversation, Membership, Message, Project
@@ -35,6 +35,28 @@ SELECT 'candidate', ca.id, NULL, NULL, s.id, s.entity_type, s.start, s."end", s.
 FROM labeler_candidate ca JOIN privacy_piispan s ON s.candidate_id = ca.id AND s.status <> 'dismissed'
 WHERE ca.comparison_id = %s
 """
+
+
+def spans_of_texts(
+    *, message_ids: list[int], candidate_ids: list[int]
+) -> tuple[dict[int, list[ShownSpan]], dict[int, list[ShownSpan]]]:
+    """The spans not dismissed of these messages and candidates, by message and by candidate."""
+    by_message: dict[int, list[ShownSpan]] = {}
+    by_candidate: dict[int, list[ShownSpan]] = {}
+    if not message_ids and not candidate_ids:
+        return by_message, by_candidate
+    rows = (
+        PiiSpan.objects.filter(Q(message_id__in=message_ids) | Q(candidate_id__in=candidate_ids))
+        .exclude(status=PiiSpan.Status.DISMISSED)
+        .values_list("id", "message_id", "candidate_id", "entity_type", "start", "end", "status")
+    )
+    for span_id, message_id, candidate_id, entity_type, start, end, status in rows:
+        shown = ShownSpan(span_id, entity_type, start, end, status)
+        if message_id is not None:
+            by_message.setdefault(message_id, []).append(shown)
+        else:
+            by_candidate.setdefault(candidate_id, []).append(shown)
+    return by_message, by_candidate
 
 
 def screen_spans(*, comparison_id: int) -> tuple[list[int], dict[int, list[ShownSpan]], dict[int, list[ShownSpan]]]:
