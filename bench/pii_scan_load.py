@@ -4,9 +4,11 @@ with and without a real Celery worker scanning a project of about 100k texts.
 A project of `--comparisons` ready comparisons (one prompt and four candidates each: 20,000 make
 100,000 texts), its prompts and candidates given the personal-data corpus's texts and answer-sized
 paragraphs, none scanned. `--trainers` trainers rank it through gunicorn for `--seconds` with no
-worker running (the baseline), then again while Celery workers started as the Procfile starts
-them (`WORKERS`) scan the same project (`privacy.tasks.pii_scan_project`, as an import enqueues it). Prints
-one JSON line: the p50 and p95 of next and submit in both runs, their ratio, and how many texts the
+worker running (the baseline), then while Celery workers started as the Procfile starts them
+(`WORKERS`) scan the same project (`privacy.tasks.pii_scan_project`, as an import enqueues it),
+then once more with the workers stopped: on a shared host the machine's other load drifts, and the
+runs before and after tell the scan's share from it. Prints one JSON line: the p50 and p95 of next
+and submit in each run, the ratios of the scan's p95 to the runs without it, and how many texts the
 worker scanned while the trainers ranked.
 
     .venv/bin/python bench/pii_scan_load.py [--comparisons 20000] [--trainers 10] [--seconds 60]
@@ -65,6 +67,14 @@ def start_workers() -> list[subprocess.Popen]:
     ]
 
 
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+    for worker in workers:
+        worker.wait(timeout=60)
+
+
 def scanned(project_id: int) -> int:
     from privacy.models import PiiScan
 
@@ -120,15 +130,18 @@ def main() -> None:
             runs["during_scan"]["scan_texts_per_s"] = round(
                 runs["during_scan"]["texts_scanned"] / (time.monotonic() - started), 1
             )
+            stop_workers(workers)
+            # Again without the scan: what the machine's other load changed meanwhile, apart from the scan.
+            runs["after_scan"] = rank()
     finally:
-        for worker in workers:
-            os.killpg(worker.pid, signal.SIGTERM)
-        for worker in workers:
-            worker.wait(timeout=60)
+        stop_workers(workers)
         broker.flushdb()
     ratio = {
-        f"{what}_p95_ratio": round(runs["during_scan"][what]["p95_ms"] / runs["without_scan"][what]["p95_ms"], 2)
+        f"{what}_p95_ratio_to_{run}": round(
+            runs["during_scan"][what]["p95_ms"] / runs[f"{run}_scan"][what]["p95_ms"], 2
+        )
         for what in ("next", "submit")
+        for run in ("without", "after")
     }
     print(
         json.dumps(
