@@ -336,13 +336,20 @@ CELERY_BEAT_SCHEDULE["audit-sweep"] = {
 }
 # Personal data (privacy/): the background scan picks up texts no message announced, and a
 # detected span scoring at least the threshold is redacted in exports without a trainer's word.
+# The scan has a queue of its own, served by a worker of its own (the Procfile's `pii`): a large
+# import keeps it busy for many minutes, and sampling, exports and statistics never wait behind it.
+CELERY_TASK_ROUTES = {
+    "privacy.tasks.pii_scan_project": {"queue": "privacy"},
+    "privacy.tasks.pii_scan_comparison": {"queue": "privacy"},
+}
 CELERY_BEAT_SCHEDULE["pii-scan-sweep"] = {
     "task": "privacy.tasks.pii_scan_sweep",
     "schedule": env.float("RANKLAB_PII_SCAN_SWEEP_EVERY_SECONDS", default=60.0),
 }
 RANKLAB_PII_REDACT_THRESHOLD = env.float("RANKLAB_PII_REDACT_THRESHOLD", default=0.4)
 # Names and places come from a small model that also takes cities of a travel question for
-# personal data: above 1, only those a trainer confirmed or marked are redacted.
+# personal data: above 1, only those a trainer confirmed or marked are redacted. Those it is unsure
+# of are stored at 0.35 (privacy.entities.NER_SUGGESTED_SCORE): below 0.35, they act too.
 RANKLAB_PII_NER_REDACT_THRESHOLD = env.float("RANKLAB_PII_NER_REDACT_THRESHOLD", default=0.4)
 
 # /metrics (config/operations.py) asks for this bearer token when it is set.

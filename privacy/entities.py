@@ -43,6 +43,10 @@ DETECTED_ENTITIES = PATTERN_ENTITIES | NER_ENTITIES
 # Spans below this are not stored: Presidio's weakest patterns (any nine digits as a social security
 # number, 0.05; any letter and digits as a driver's licence, 0.3) would bury the rest.
 STORE_FLOOR = 0.35
+# A name or place the model found where it cannot be trusted alone (a place naming a kind of thing,
+# an English model reading another language): stored and highlighted for trainers, acting in exports
+# only once a trainer confirms it, since the redact thresholds lie above the store floor.
+NER_SUGGESTED_SCORE = STORE_FLOOR
 
 LABELS = {
     "EMAIL_ADDRESS": "e-mail address",

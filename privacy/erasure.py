@@ -18,7 +18,7 @@ from django.db.models.deletion import Collector
 
 from labeler.models import Comparison, Conversation, Project
 from privacy.models import Erasure
-from privacy.signals import exports_holding
+from privacy.signals import conversations_erased, exports_holding
 from ranklab.errors import RankLabError
 
 SEARCH_MIN_LENGTH = 4
@@ -100,6 +100,7 @@ def erasure_do(*, project: Project, user, token: str, external_id: str = "", sea
         if plan.token != token:
             raise RankLabError("The conversations found changed since the preview: look at the preview again.")
         Conversation.objects.filter(id__in=plan.conversation_ids).delete()
+        conversations_erased.send(sender=Erasure, project_id=project.id)
         return Erasure.objects.create(
             project=project,
             erased_by=user,

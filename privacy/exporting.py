@@ -3,7 +3,9 @@
 `export_redactor` is built once per export or pull; the native rows ask it for a chunk's spans in
 one query (on the reader thread, beside the chunk's own queries) and hand it each row. A text that
 the background scan has not reached yet is scanned there and then, so no export waits for the
-scan to catch up and none lets an unscanned text through.
+scan to catch up and none lets an unscanned text through. What trainers wrote with their rankings
+(rationales, safe answers) is scanned as it is exported: it is written after the scan, in rows of
+the apps above this one.
 """
 
 from collections import Counter
@@ -13,10 +15,11 @@ from django.conf import settings
 from django.db import connection
 
 from labeler.models import Candidate, Message, Project
+from privacy.detection import detect
 from privacy.entities import NER_ENTITIES
 from privacy.models import PiiPolicy
-from privacy.redaction import ConversationSpans, Span, redact_row, row_has_spans
-from privacy.scanning import pii_scan_chunk
+from privacy.redaction import ConversationSpans, Span, redact_row, row_has_spans, written_texts
+from privacy.scanning import pii_scan_chunk, value_hash
 from ranklab.database import id_array
 
 _IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
@@ -63,6 +66,7 @@ class ExportRedactor:
     ner_threshold: float
     redacted: Counter = field(default_factory=Counter)
     rows_dropped: int = 0
+    _written: dict[str, list[Span]] = field(default_factory=dict, repr=False)
 
     @property
     def acts(self) -> bool:
@@ -100,16 +104,33 @@ class ExportRedactor:
 
     def apply(self, row: dict, *, conversation_id: int, chunk: dict[int, ConversationSpans] | None) -> dict | None:
         """The row as the policy lets it out: redacted, as it is, or None (left out)."""
-        if chunk is None or (spans := chunk.get(conversation_id)) is None:
+        if chunk is None:
             return row
+        written = self._written_spans(written_texts(row))
+        spans = chunk.get(conversation_id)
+        if spans is None:
+            if not any(written.values()):
+                return row
+            spans = chunk[conversation_id] = ConversationSpans()
         if self.policy.policy == PiiPolicy.Policy.DROP:
-            if row_has_spans(row, spans):
+            if row_has_spans(row, spans, written):
                 self.rows_dropped += 1
                 return None
             return row
-        row, counts = redact_row(row, spans)
+        row, counts = redact_row(row, spans, written)
         self.redacted.update(counts)
         return row
+
+    def _written_spans(self, texts: list[str]) -> dict[str, list[Span]]:
+        """The acting spans of texts trainers wrote, by text; each distinct text is scanned once per export."""
+        new = [text for text in dict.fromkeys(texts) if text not in self._written]
+        for text, found in zip(new, detect(new) if new else (), strict=True):
+            self._written[text] = [
+                Span(span.entity_type, span.start, span.end, value_hash(span.entity_type, text[span.start : span.end]))
+                for span in found
+                if span.score >= (self.ner_threshold if span.entity_type in NER_ENTITIES else self.threshold)
+            ]
+        return {text: self._written[text] for text in texts}
 
     def manifest(self) -> dict:
         """What an export's manifest says of personal data: the policy, who chose keep, what was done."""

@@ -45,13 +45,24 @@ def pii_scan_chunk(*, project_id: int, messages=None, candidates=None, size: int
     """Scan up to `size` unscanned texts of the project (of `messages`/`candidates` when given); how many were."""
     messages = unscanned_messages(project_id=project_id) if messages is None else messages
     candidates = unscanned_candidates(project_id=project_id) if candidates is None else candidates
-    texts = list(messages.order_by("id").values_list("id", "conversation_id", "content")[:size])
-    taken = [("message", *row) for row in texts]
+    taken = _taken(messages, candidates, size)
+    if taken:
+        _scanned(project_id, taken)
+    return len(taken)
+
+
+def _taken(messages, candidates, size: int) -> list[tuple[str, int, int, str]]:
+    """Up to `size` texts, messages first, in the order of their ids: (kind, id, conversation id, text)."""
+    rows = messages.order_by("id").values_list("id", "conversation_id", "content")[:size]
+    taken = [("message", *row) for row in rows]
     if len(taken) < size:
         rows = candidates.order_by("id").values_list("id", "comparison__conversation_id", "text")
         taken += [("candidate", *row) for row in rows[: size - len(taken)]]
-    if not taken:
-        return 0
+    return taken
+
+
+def _scanned(project_id: int, taken: list[tuple[str, int, int, str]]) -> None:
+    """Detect, then write the texts' scan rows and spans in one short transaction."""
     scans, spans = [], []
     for (kind, text_id, conversation_id, text), found in zip(taken, detect(row[3] for row in taken), strict=True):
         scans.append(
@@ -85,7 +96,6 @@ def pii_scan_chunk(*, project_id: int, messages=None, candidates=None, size: int
         if scanned < len(taken):
             raise
         logger.info("Another worker scanned these %d texts of project %s first", len(taken), project_id)
-    return len(taken)
 
 
 def pii_scan_project(*, project_id: int, budget_seconds: float = 50.0) -> bool:
@@ -102,9 +112,20 @@ def pii_scan_project(*, project_id: int, budget_seconds: float = 50.0) -> bool:
         lock = None
     try:
         deadline = time.monotonic() + budget_seconds
+        # Each chunk starts past the last one's ids: from the start, every chunk would walk past all the
+        # texts already scanned. A text committed late behind them is the sweep's to find.
+        after = {"message": 0, "candidate": 0}
         while time.monotonic() < deadline:
-            if not pii_scan_chunk(project_id=project_id):
+            taken = _taken(
+                unscanned_messages(project_id=project_id).filter(id__gt=after["message"]),
+                unscanned_candidates(project_id=project_id).filter(id__gt=after["candidate"]),
+                CHUNK,
+            )
+            if not taken:
                 return True
+            _scanned(project_id, taken)
+            for kind, text_id, *_ in taken:
+                after[kind] = max(after[kind], text_id)
         return False
     finally:
         if lock:

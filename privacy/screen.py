@@ -1,9 +1,10 @@
-"""The ranking screen's texts with their personal data marked (privacy.highlight), for rankings' views."""
+"""The ranking screen's and the chat's texts with their personal data marked (privacy.highlight), for
+rankings' views. Templates show a text through privacy/_pii_text.html, which static/js/pii.js reads."""
 
 from django.utils.safestring import SafeString
 
 from privacy.highlight import highlight
-from privacy.selectors import screen_spans
+from privacy.selectors import screen_spans, spans_of_texts
 
 
 def screen_mark(*, comparison_id: int, messages: list[dict], cards: list[dict]) -> None:
@@ -17,3 +18,19 @@ def screen_mark(*, comparison_id: int, messages: list[dict], cards: list[dict]) 
         card["pii_target"] = f"candidate:{card['id']}"
         if spans := by_candidate.get(card["id"]):
             card["pii_html"] = SafeString(highlight(card["text"], spans))
+
+
+def texts_mark(*, messages=(), candidates=()) -> None:
+    """Give each message and candidate (model instances) its `pii_target` and, where it has spans, its `pii_html`."""
+    messages, candidates = list(messages), list(candidates)
+    by_message, by_candidate = spans_of_texts(
+        message_ids=[message.id for message in messages], candidate_ids=[candidate.id for candidate in candidates]
+    )
+    for message in messages:
+        message.pii_target = f"message:{message.id}"
+        if spans := by_message.get(message.id):
+            message.pii_html = SafeString(highlight(message.content, spans))
+    for candidate in candidates:
+        candidate.pii_target = f"candidate:{candidate.id}"
+        if spans := by_candidate.get(candidate.id):
+            candidate.pii_html = SafeString(highlight(candidate.text, spans))

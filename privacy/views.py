@@ -13,9 +13,9 @@ from labeler.selectors import project_get_for_lead, project_get_for_member
 from privacy import review
 from privacy.erasure import erasure_do, erasure_plan
 from privacy.exporting import pii_policy_of
-from privacy.models import Erasure, PiiPolicy, PiiSpan
+from privacy.models import Erasure, PiiPolicy
 from privacy.policy import pii_policy_set
-from privacy.selectors import scan_progress
+from privacy.selectors import pii_span_get_for_reviewer, pii_text_visible, scan_progress
 from ranklab.errors import RankLabError
 
 
@@ -99,9 +99,7 @@ def _json_error(error: RankLabError) -> JsonResponse:
 @require_POST
 def pii_span_decide(request: HttpRequest, slug: str, span_id: int) -> JsonResponse:
     project = project_get_for_member(user=request.user, slug=slug)
-    span = PiiSpan.objects.filter(id=span_id, project=project).first()
-    if span is None:
-        raise Http404("No such span.")
+    span = pii_span_get_for_reviewer(user=request.user, project=project, span_id=span_id)
     try:
         span = review.pii_span_decide(span=span, user=request.user, decision=request.POST.get("decision", ""))
     except RankLabError as error:
@@ -113,11 +111,17 @@ def pii_span_decide(request: HttpRequest, slug: str, span_id: int) -> JsonRespon
 @require_POST
 def pii_span_mark(request: HttpRequest, slug: str) -> JsonResponse:
     project = project_get_for_member(user=request.user, slug=slug)
+    target = request.POST.get("target", "")
+    kind, _, raw_id = target.partition(":")
+    # A target that does not parse is the service's to refuse, by its field; one the caller may not see is not there.
+    known = kind in ("message", "candidate") and raw_id.isdigit()
+    if known and not pii_text_visible(user=request.user, project=project, **{f"{kind}_id": int(raw_id)}):
+        raise Http404("No such text")
     try:
         marked = review.pii_span_mark(
             project=project,
             user=request.user,
-            target=request.POST.get("target", ""),
+            target=target,
             value=request.POST.get("value", ""),
             entity_type=request.POST.get("entity_type", ""),
         )

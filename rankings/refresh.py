@@ -46,6 +46,11 @@ def enqueue_stats_refresh(*, project_id: int) -> None:
     enqueue_after_commit(_REFRESH_TASK, project_id)
 
 
+def on_conversations_erased(*, project_id: int, **_) -> None:
+    """An erasure took rankings away: the figures the dashboard shows would still count them."""
+    enqueue_stats_refresh(project_id=project_id)
+
+
 def project_stats_refresh_once(*, project_id: int) -> bool:
     """Recompute one project's statistics unless a worker is at it already; whether it ran."""
     if not cache.add(_lock_key(project_id), 1, timeout=_LOCK_SECONDS):

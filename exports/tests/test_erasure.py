@@ -10,7 +10,8 @@ from exports.tests.pii_data import corpus_project
 from labeler.models import Candidate, Comparison, Conversation, Message
 from privacy.erasure import erasure_do, erasure_plan
 from privacy.models import Erasure, PiiSpan
-from rankings.models import Ranking
+from rankings.models import ProjectStats, Ranking
+from rankings.stats import project_stats_refresh
 from ranklab.errors import RankLabError
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,3 +103,14 @@ def test_a_confirmation_is_a_404_to_another_projects_lead(client, corpus, outsid
     response = client.post(reverse("erasure_confirm", args=[corpus.slug]), {"external_id": "support-1-0", "token": "x"})
     assert response.status_code == 404
     assert Conversation.objects.filter(project=corpus, external_id="support-1-0").exists()
+
+
+def test_an_erasure_has_the_statistics_recomputed_without_its_rankings(corpus, lead, celery_worker):
+    project_stats_refresh(project_id=corpus.id)
+    before = ProjectStats.objects.get(project=corpus).rankings_count
+    plan = erasure_plan(project=corpus, search=EMAIL)
+
+    erasure_do(project=corpus, user=lead, token=plan.token, search=EMAIL)
+
+    erased = plan.counts["rankings.Ranking"]
+    celery_worker.wait_for(lambda: ProjectStats.objects.get(project=corpus).rankings_count == before - erased)

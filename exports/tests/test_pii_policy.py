@@ -14,10 +14,10 @@ from exports.options import ExportOptions
 from exports.services import comparisons_for_export, export_create, export_write
 from exports.tests.pii_data import corpus_project
 from exports.tokens import token_create
-from labeler.models import Comparison, Conversation
+from labeler.models import Comparison, Conversation, Project
 from privacy.models import PiiPolicy, PiiSpan
 from privacy.policy import pii_policy_set
-from privacy.tests.corpus import planted_values
+from privacy.tests.corpus import LOOKALIKES, planted_values
 from rankings.models import Ranking, SafeAnswer
 from safety.models import ModerationEndpoint, ModerationReview, ModerationVerdict
 
@@ -142,8 +142,10 @@ def test_drop_counts_the_rows_it_left_out(corpus, lead, settings, tmp_path):
         export_id=export_create(project=corpus, user=lead, format="native", options=ExportOptions()).id
     )
     export.refresh_from_db()
-    assert export.manifest["pii"]["rows_dropped"] == Conversation.objects.filter(project=corpus).count() - 10
-    assert export.row_count == 10  # the look-alikes
+    assert export.manifest["pii"]["rows_dropped"] == Conversation.objects.filter(project=corpus).count() - len(
+        LOOKALIKES
+    )
+    assert export.row_count == len(LOOKALIKES)
 
 
 @pytest.mark.parametrize("format", FORMATS)
@@ -180,3 +182,31 @@ def test_names_and_places_can_wait_for_a_trainers_word(corpus, settings):
     conversation = Conversation.objects.get(project=corpus, external_id="support-1-0")
     PiiSpan.objects.filter(conversation=conversation, entity_type="PERSON").update(status="confirmed")
     assert first_prompt() == "Hi, I'm <PERSON_1>. Please reply to <EMAIL_ADDRESS_1> about my refund."
+
+
+def rationale_of(project, external_id: str) -> str | None:
+    project = Project.objects.get(id=project.id)  # as an export reads it: with the policy as now stored
+    rows = native_rows(project=project, comparisons=comparisons_for_export(project=project))
+    row = next((row for row in rows if row["conversation_id"] == external_id), None)
+    return row and row["rankings"][0]["rationale"]
+
+
+def test_a_rationale_loses_the_personal_data_a_trainer_wrote_into_it(corpus):
+    Ranking.objects.filter(comparison__conversation__external_id="support-1-0").update(
+        rationale="B repeats Maria Garcia's address; her other one is maria@private.example.com, call +1 415-555-0199."
+    )
+    assert rationale_of(corpus, "support-1-0") == (
+        "B repeats <PERSON_1>'s address; her other one is <EMAIL_ADDRESS_2>, call <PHONE_NUMBER_1>."
+    )
+
+
+def test_a_rationale_with_personal_data_takes_its_row_out_under_drop(corpus, lead):
+    haiku = Conversation.objects.get(project=corpus, external_id__startswith="lookalike-9-").external_id
+    Ranking.objects.filter(comparison__conversation__external_id=haiku).update(
+        rationale="Reminds me of what I wrote to ann.lee@example.com last week."
+    )
+    assert rationale_of(corpus, haiku) == "Reminds me of what I wrote to <EMAIL_ADDRESS_1> last week."
+    pii_policy_set(project=corpus, user=lead, policy="drop")
+    assert rationale_of(corpus, haiku) is None
+    pii_policy_set(project=corpus, user=lead, policy="keep")
+    assert "ann.lee@example.com" in rationale_of(corpus, haiku)

@@ -74,7 +74,7 @@ class CeleryWorkers:
         env = {**os.environ, **self.env, **extra_env, "PYTHONUNBUFFERED": "1"}
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker",
-            "--loglevel=INFO", "--pool=prefork", "--concurrency=2", "-n", name,
+            "--loglevel=INFO", "--pool=prefork", "--concurrency=2", "-n", name, "-Q", "celery,privacy",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         with log.open("wb") as output:

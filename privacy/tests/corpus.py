@@ -9,6 +9,8 @@ it is an IPv4 address, and only those words tell it apart (privacy.detection).
 import re
 from dataclasses import dataclass
 
+from privacy.entities import NER_ENTITIES
+
 _MARK = re.compile(r"\{([A-Z_]+):([^}]+)\}")
 
 
@@ -87,6 +89,22 @@ CONVERSATIONS = {
         ("user", "Phone: {PHONE_NUMBER:+49 30 901820}, fax is the same."),
         ("user", "Reach the front desk by phone at {PHONE_NUMBER:+33 1 42 68 53 00}."),
     ],
+    # Names from many places, in English sentences: the small model misses some and calls others places.
+    "travel-2": [
+        ("user", "{PERSON:Giulia Bianchi} lives in {LOCATION:Turin} and works from home."),
+        ("user", "Dr. {PERSON:Amara Okafor} moved to {LOCATION:Leeds} last spring."),
+        ("user", "Please write to {PERSON:Siobhan Ni Bhriain} in {LOCATION:Galway} today."),
+        ("user", "Call {PERSON:Nguyen Van Minh} in {LOCATION:Hanoi} tomorrow morning."),
+        ("user", "Send the parcel to {PERSON:Olusegun Adeyemi} in {LOCATION:Ibadan}."),
+        ("user", "Ship it to {PERSON:Kenji Watanabe}, 4-2-8 Shibakoen, {LOCATION:Tokyo}."),
+        ("user", "Please ask {PERSON:Tim Cook} about the Apple Watch."),
+        ("user", "{PERSON:Jordan} scored 30 points in the Chicago game."),
+    ],
+    # Other languages: the English model's names and places there are suggestions for trainers only.
+    "languages-1": [
+        ("user", "Mi chiamo {PERSON:Giulia Bianchi} e abito a {LOCATION:Torino}."),
+        ("user", "Je m'appelle {PERSON:Pierre Dubois}, j'habite à {LOCATION:Lyon}."),
+    ],
 }
 
 # Texts with nothing personal in them, only things that look like it.
@@ -101,6 +119,13 @@ LOOKALIKES = [
     "Error 503 on line 1024 of parser.py, see issue 4821 on the tracker.",
     "Multiply 123456789 by 987654321 and give the result in scientific notation.",
     "Write a haiku about autumn leaves falling on a quiet river.",
+    # Brands, places naming a kind of thing, and other languages: what a small English model takes for names.
+    "Add the Visa card to Apple Wallet before the trip.",
+    "The Kyoto Protocol set limits on emissions.",
+    "Our New York office ships the Amazon orders on Mondays.",
+    "Ask Siri to set a timer for ten minutes.",
+    "Das Wetter ist heute schön, wir gehen im Park spazieren.",
+    "Mi piace molto la pizza con il basilico fresco.",
 ]
 
 
@@ -134,30 +159,49 @@ def planted_values() -> set[str]:
     return {span.value for text in texts() for span in text.planted}
 
 
-def evaluate(corpus: list[Text], found: list[list], *, threshold: float) -> dict[str, dict]:
+def evaluate(corpus: list[Text], found: list[list], *, threshold: float, ner_threshold: float) -> dict[str, dict]:
     """Recall and precision per type of the spans (`entity_type`, `start`, `end`, `score`) found in each text.
 
-    A span counts when it scores at least `threshold` and overlaps a planted value of its type.
+    A span is a detection when it acts in an export on its own: it scores at least `threshold`
+    (`ner_threshold` for names and places). Below that, down to the store floor, it is a suggestion:
+    highlighted for trainers, counted apart (`suggested`), neither recalling nor wrong. A detection is
+    correct when it overlaps a planted value of its type; for names and places `precision_as_personal`
+    also counts a name taken for a place (or the reverse): redacted all the same, only labelled wrong.
     """
     figures: dict[str, dict] = {}
 
     def of(entity_type: str) -> dict:
-        return figures.setdefault(entity_type, {"planted": 0, "recalled": 0, "found": 0, "correct": 0})
+        return figures.setdefault(
+            entity_type, {"planted": 0, "recalled": 0, "found": 0, "correct": 0, "personal": 0, "suggested": 0}
+        )
 
     def overlap(a, b) -> bool:
         return a.start < b.end and b.start < a.end
 
     for text, spans in zip(corpus, found, strict=True):
-        spans = [span for span in spans if span.score >= threshold]
+        detections = []
+        for span in spans:
+            if span.score >= (ner_threshold if span.entity_type in NER_ENTITIES else threshold):
+                detections.append(span)
+            else:
+                of(span.entity_type)["suggested"] += 1
         for plant in text.planted:
             of(plant.entity_type)["planted"] += 1
-            if any(span.entity_type == plant.entity_type and overlap(span, plant) for span in spans):
+            if any(span.entity_type == plant.entity_type and overlap(span, plant) for span in detections):
                 of(plant.entity_type)["recalled"] += 1
-        for span in spans:
-            of(span.entity_type)["found"] += 1
+        for span in detections:
+            counts = of(span.entity_type)
+            counts["found"] += 1
             if any(span.entity_type == plant.entity_type and overlap(span, plant) for plant in text.planted):
-                of(span.entity_type)["correct"] += 1
-    for counts in figures.values():
+                counts["correct"] += 1
+            kinds = NER_ENTITIES if span.entity_type in NER_ENTITIES else {span.entity_type}
+            if any(plant.entity_type in kinds and overlap(span, plant) for plant in text.planted):
+                counts["personal"] += 1
+    for entity_type, counts in figures.items():
         counts["recall"] = round(counts["recalled"] / counts["planted"], 3) if counts["planted"] else None
         counts["precision"] = round(counts["correct"] / counts["found"], 3) if counts["found"] else None
+        if entity_type in NER_ENTITIES:
+            counts["precision_as_personal"] = (
+                round(counts["personal"] / counts["found"], 3) if counts["found"] else None
+            )
     return dict(sorted(figures.items()))

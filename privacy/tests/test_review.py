@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from labeler.models import Candidate
-from labeler.tests.factories import ComparisonFactory
+from labeler.models import Candidate, Membership
+from labeler.queue import assignment_lease_next
+from labeler.tests.factories import ComparisonFactory, MembershipFactory
 from privacy.highlight import ShownSpan, highlight
 from privacy.models import PiiSpan
 from privacy.review import pii_span_mark
@@ -71,6 +72,7 @@ def test_a_mark_that_cannot_be_made_names_its_field(project, trainer, comparison
 
 @pytest.mark.django_db
 def test_a_trainer_confirms_and_dismisses_through_the_screens_calls(trainer_client, trainer, project, comparison):
+    assignment_lease_next(project=project, trainer=trainer)
     span = PiiSpan.objects.get(entity_type="EMAIL_ADDRESS")
     url = reverse("pii_span_decide", args=[project.slug, span.id])
     assert trainer_client.post(url, {"decision": "confirm"}).json() == {
@@ -119,3 +121,38 @@ def test_a_span_of_another_project_is_a_404_to_a_member(trainer_client, project,
         ).status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_a_trainer_of_the_project_who_was_never_shown_the_comparison_gets_a_404(client, project, trainer, comparison):
+    assignment_lease_next(project=project, trainer=trainer)
+    bystander = MembershipFactory(project=project, role=Membership.Role.TRAINER).user
+    client.force_login(bystander)
+    span = PiiSpan.objects.get(entity_type="EMAIL_ADDRESS")
+    decide = client.post(reverse("pii_span_decide", args=[project.slug, span.id]), {"decision": "dismiss"})
+    mark = client.post(
+        reverse("pii_span_mark", args=[project.slug]),
+        {"target": f"candidate:{comparison.candidates.get().id}", "value": "Qwerty", "entity_type": "PERSON"},
+    )
+    assert (decide.status_code, mark.status_code) == (404, 404)
+    span.refresh_from_db()
+    assert span.status == "detected"
+    assert not PiiSpan.objects.filter(status="added").exists()
+
+
+@pytest.mark.django_db
+def test_a_lead_and_the_trainer_who_held_the_comparison_may_review_its_spans(
+    client, project, trainer, lead, comparison
+):
+    assignment_lease_next(project=project, trainer=trainer)
+    span = PiiSpan.objects.get(entity_type="EMAIL_ADDRESS")
+    url = reverse("pii_span_decide", args=[project.slug, span.id])
+    for user, decision in ((trainer, "dismiss"), (lead, "confirm")):
+        client.force_login(user)
+        assert client.post(url, {"decision": decision}).json()["ok"]
+    client.force_login(trainer)
+    mark = client.post(
+        reverse("pii_span_mark", args=[project.slug]),
+        {"target": f"message:{comparison.prompt_message_id}", "value": "Qwerty", "entity_type": "PERSON"},
+    )
+    assert mark.json()["ok"]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from labeler.models import Assignment, Conversation, Message, Project
 from labeler.selectors import project_get_for_trainer
+from privacy.screen import texts_mark
 from rankings import chat as chat_services
 from rankings.chat import StaleConversation, chat_step, conversation_tree, conversations_of
 from rankings.services import ConfirmationNeeded, ranking_submit
@@ -109,7 +110,13 @@ def _step(request, project, conversation, *, template="rankings/chat.html#chat-s
     }
     if step.kind == "rank" and step.assignment is not None:
         context.update(_rank_context(project, conversation, step.assignment, extra.get("submitted")))
+    shown = [*extra.get("branch", ()), *_tree_messages(extra.get("tree", ()))]
+    texts_mark(messages=shown, candidates=[*step.arrived, *step.top, *step.others])
     return TemplateResponse(request, template, context)
+
+
+def _tree_messages(nodes) -> list[Message]:
+    return [message for node in nodes for message in (node.message, *_tree_messages(node.children))]
 
 
 def _page(request, project, conversation, **extra) -> HttpResponse:
