@@ -2,8 +2,12 @@
 
 A project of 250,000 complete comparisons (K=4, one ranking each, tiers [[a, b], [c, d]]:
 four pairs each, 1,000,000 pairs) is written with SQL; gunicorn serves the API; the `trl`
-format is streamed to /dev/null while the serving process's RSS is sampled. Prints one JSON
-line: pairs/s, seconds, the COPY floor, the ratio, and the RSS growth of the server.
+format is streamed to /dev/null while the serving process's RSS is sampled, then streamed
+again with the length balance on (`longer_chosen_share=0.5`). The candidates' lengths vary
+(4 to 7 repeats of a sentence, rotated by comparison) so that three in four pairs chose the
+shorter answer and the balance has work to do. Prints one JSON line: pairs/s, seconds, the
+COPY floor, the ratio, the RSS growth of the server, and the balanced stream's seconds, pairs
+and slow-down against the plain one.
 
     .venv/bin/python bench/export.py [--comparisons 250000]
 """
@@ -67,8 +71,8 @@ def setup(database_url: str, comparisons: int):
             FROM labeler_conversation c JOIN labeler_message m ON m.conversation_id = c.id WHERE c.project_id = %(p)s;
             INSERT INTO labeler_candidate (comparison_id, sample_index, source, text, model_name, params,
                 finish_reason, prompt_tokens, completion_tokens, content_hash, is_duplicate, created_at)
-            SELECT x.id, i, 'model', repeat('A candidate answer with some length to it. ', 6) || i, 'smollm2',
-                '{"temperature": 0.9}', 'stop', 20, 60, md5(x.id || '-' || i), false, now()
+            SELECT x.id, i, 'model', repeat('A candidate answer with some length to it. ', 4 + (x.id + i) %% 4) || i,
+                'smollm2', '{"temperature": 0.9}', 'stop', 20, 60, md5(x.id || '-' || i), false, now()
             FROM labeler_comparison x, generate_series(0, 3) i WHERE x.project_id = %(p)s;
             INSERT INTO rankings_ranking (comparison_id, trainer_id, tiers, flags, rationale, none_acceptable,
                 duration_ms, display_order, matches_display_order, confirmed_display_order, submitted_at)
@@ -147,6 +151,7 @@ def main() -> None:
         pairs, size, seconds = stream(url, secret)
         done.set()
         sampler.join()
+        balanced_pairs, _, balanced_seconds = stream(f"{url}&longer_chosen_share=0.5", secret)
     print(
         json.dumps(
             {
@@ -162,6 +167,9 @@ def main() -> None:
                 "ratio_to_copy": round(seconds / copy_seconds, 2),
                 "server_rss_baseline_mb": round(baseline / 1024, 1),
                 "server_rss_growth_mb": round((peak - baseline) / 1024, 1),
+                "balanced_pairs": balanced_pairs,
+                "balanced_seconds": round(balanced_seconds, 2),
+                "balanced_slowdown": round(balanced_seconds / seconds, 2),
             }
         )
     )

@@ -1,0 +1,204 @@
+"""The length filters of pair exports: the ratio bound, the balanced share, the manifest, the API."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from exports.formats import PAIR_FORMATS, export_lines
+from exports.length import PairSelection, length_ratio
+from exports.models import Export
+from exports.options import ExportOptions
+from exports.services import export_check, export_write
+from exports.tests.length_data import length_project
+from exports.tests.test_formats import row
+from exports.tokens import token_create
+from ranklab.errors import RankLabError
+
+
+def answers(line: dict) -> tuple[str, str]:
+    return line["chosen"][-1]["content"], line["rejected"][-1]["content"]
+
+
+def longer_chosen(lines: list[dict]) -> tuple[int, int]:
+    """(pairs whose chosen answer is the longer, pairs whose chosen answer is the shorter)."""
+    lengths = [(len(chosen), len(rejected)) for chosen, rejected in map(answers, lines)]
+    return sum(c > r for c, r in lengths), sum(c < r for c, r in lengths)
+
+
+def within_one_pair(longer: int, shorter: int, share: float) -> bool:
+    return abs(longer - share * (longer + shorter)) <= 1
+
+
+SIZED = row(
+    candidates=[
+        {"id": 1, "text": "a" * 10, "endpoint": "a"},
+        {"id": 2, "text": "b" * 25, "endpoint": "a"},
+        {"id": 3, "text": "c" * 100, "endpoint": "b"},
+    ],
+    rankings=[{"tiers": [[3], [2], [1]], "flags": {}}],
+    consensus=[[3], [2], [1]],
+)
+
+
+def test_the_ratio_is_longer_over_shorter_in_characters():
+    assert length_ratio("ab", "abcd") == length_ratio("abcd", "ab") == 2
+    assert length_ratio("", "") == 1
+    assert length_ratio("", "a") == float("inf")
+    assert length_ratio("東京", "ab") == 1
+
+
+def test_the_ratio_filter_keeps_only_pairs_within_the_bound():
+    lines = list(export_lines([SIZED], format="trl", options=ExportOptions(length_ratio_max=4)))
+    # 100/25 = 4 and 25/10 = 2.5 stay; 100/10 = 10 goes.
+    assert [tuple(map(len, answers(line))) for line in lines] == [(100, 25), (25, 10)]
+
+
+@pytest.mark.parametrize("format", ["hh", "openai_dpo", "as_imported"])
+def test_the_ratio_filter_applies_to_every_pair_format(format):
+    everything = list(export_lines([SIZED], format=format, options=ExportOptions()))
+    bounded = list(export_lines([SIZED], format=format, options=ExportOptions(length_ratio_max=4)))
+    assert (len(everything), len(bounded)) == (3, 2)
+
+
+def test_the_demonstration_pairs_of_trl_are_filtered_too():
+    demonstration = {
+        "message_id": 20,
+        "parent_id": 13,
+        "candidate_id": None,
+        "text": "d" * 200,
+        "is_demonstration": True,
+        "author": "ann-1",
+    }
+    chat = {**SIZED, "project_kind": "chat", "continuations": [demonstration]}
+    lines = list(export_lines([chat], format="trl", options=ExportOptions(length_ratio_max=8)))
+    assert [tuple(map(len, answers(line))) for line in lines] == [(100, 25), (25, 10), (200, 25), (200, 100)]
+
+
+def test_a_pair_of_answers_of_one_length_is_kept_and_not_counted_in_the_share():
+    selection = PairSelection(share=0.5)
+    assert selection.keep("abc", "xyz")
+    assert selection.manifest()["same_length"] == 1
+    assert selection.manifest()["longer_chosen_share"] is None
+
+
+@pytest.mark.parametrize("share", [0.5, 0.3, 0.8])
+def test_balancing_reaches_the_share_within_one_pair_by_leaving_pairs_out(share):
+    # Three in four comparisons ranked longest first: every one of their pairs chose the longer answer.
+    rows = [SIZED if number % 4 else {**SIZED, "consensus": [[1], [2], [3]]} for number in range(40)]
+    selection = PairSelection.for_options(ExportOptions(longer_chosen_share=share))
+    lines = list(
+        export_lines(rows, format="trl", options=ExportOptions(longer_chosen_share=share), selection=selection)
+    )
+    longer, shorter = longer_chosen(lines)
+    assert within_one_pair(longer, shorter, share)
+    summary = selection.manifest()
+    assert (summary["longer_chosen"], summary["shorter_chosen"]) == (longer, shorter)
+    assert summary["pairs_read"] == 40 * 3
+    assert summary["left_out"] == summary["left_out_by_balance"] == 40 * 3 - len(lines)
+    # The same rows give the same lines.
+    assert list(export_lines(rows, format="trl", options=ExportOptions(longer_chosen_share=share))) == lines
+
+
+def test_the_length_filters_are_refused_where_no_pairs_are_written():
+    for format in ("native", "sft", "kto", "prompt_only", "tree", "moderation_feedback"):
+        with pytest.raises(RankLabError, match="applies to the pair formats"):
+            export_check(project=None, format=format, options=ExportOptions(longer_chosen_share=0.5))
+    assert set(PAIR_FORMATS) == {"trl", "hh", "openai_dpo", "as_imported", "redteam_pairs"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_balanced_export_reaches_its_share_and_its_manifest_says_so(project, lead, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    # 12 comparisons, one in four ranked shortest first: 27 longer-chosen pairs, 9 shorter-chosen.
+    length_project(project, longer_wins=[number % 4 != 3 for number in range(12)])
+    options = ExportOptions(longer_chosen_share=0.5)
+    export = Export.objects.create(project=project, format="trl", options=options.to_json(), created_by=lead)
+    export_write(export_id=export.id)
+    export.refresh_from_db()
+
+    lines = [json.loads(line) for line in export.file.open("rb").read().splitlines()]
+    longer, shorter = longer_chosen(lines)
+    assert within_one_pair(longer, shorter, 0.5)
+    assert shorter == 9  # interleaved as they are, every pair of the rarer kind is kept
+    assert export.manifest["options"]["filters"] == {"longer_chosen_share": 0.5}
+    assert export.manifest["length"] == {
+        "length_ratio_max": None,
+        "longer_chosen_share_asked": 0.5,
+        "pairs_read": 36,
+        "pairs_kept": len(lines),
+        "left_out": 36 - len(lines),
+        "left_out_by_ratio": 0,
+        "left_out_by_balance": 36 - len(lines),
+        "longer_chosen": longer,
+        "shorter_chosen": shorter,
+        "same_length": 0,
+        "longer_chosen_share": round(longer / (longer + shorter), 6),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ratio_bound_and_a_share_together(project, lead, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    length_project(project, longer_wins=[True, False, True, True])
+    options = ExportOptions(length_ratio_max=2, longer_chosen_share=0.5)
+    export = Export.objects.create(project=project, format="hh", options=options.to_json(), created_by=lead)
+    export_write(export_id=export.id)
+    export.refresh_from_db()
+    # The 40/10 pair of each comparison is over the bound; of the rest, 6 chose the longer, 2 the shorter.
+    length = export.manifest["length"]
+    assert (length["pairs_read"], length["left_out_by_ratio"]) == (12, 4)
+    assert length["shorter_chosen"] == 2
+    assert within_one_pair(length["longer_chosen"], length["shorter_chosen"], 0.5)
+    assert export.row_count == length["pairs_kept"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_without_length_filters_has_no_length_in_its_manifest(project, lead, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    length_project(project, longer_wins=[True])
+    export = Export.objects.create(project=project, format="trl", options={}, created_by=lead)
+    export_write(export_id=export.id)
+    export.refresh_from_db()
+    assert "length" not in export.manifest
+    assert export.row_count == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pull_is_balanced_and_refuses_the_filters_for_a_format_without_pairs(client, project, lead):
+    secret = token_create(project=project, name="pipeline", user=lead)[1]
+    length_project(project, longer_wins=[number % 3 != 2 for number in range(9)])
+
+    def pull(**params):
+        url = reverse("api_comparisons", args=[project.slug])
+        return client.get(url, params, headers={"Authorization": f"Bearer {secret}"})
+
+    response = pull(format="trl", longer_chosen_share="0.5", length_ratio_max="4")
+    assert response.status_code == 200
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+    longer, shorter = longer_chosen(lines)
+    assert shorter == 9 and within_one_pair(longer, shorter, 0.5)
+    refused = pull(format="sft", longer_chosen_share="0.5")
+    assert refused.status_code == 400
+    assert "longer_chosen_share applies to the pair formats" in refused.json()["detail"]
+    assert "length_ratio_max" in pull(format="trl", length_ratio_max="0.5").json()["detail"]
+
+
+LENGTH = {"longer_chosen_share": "0.5", "length_ratio_max": "3"}
+
+
+@pytest.mark.django_db
+def test_a_lead_asks_for_a_balanced_export_on_the_form(client, project, lead):
+    client.force_login(lead)
+    response = client.post(
+        reverse("export_list", args=[project.slug]),
+        {"format": "trl", "expansion": "consensus", "exclude_flag_mode": "any", "min_rankings": 0, **LENGTH},
+    )
+    assert response.status_code == 302
+    filters = Export.objects.get().options["filters"]
+    assert (filters["length_ratio_max"], filters["longer_chosen_share"]) == (3.0, 0.5)
+    refused = client.post(
+        reverse("export_list", args=[project.slug]),
+        {"format": "kto", "expansion": "consensus", "exclude_flag_mode": "any", "min_rankings": 0, **LENGTH},
+    )
+    assert "applies to the pair formats" in refused.text
