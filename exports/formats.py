@@ -787,31 +787,57 @@ def _kept(rows, options: ExportOptions) -> Iterator[dict]:
 
 
 def _length_selected(rows, *, format: str, expansion: str, selection: PairSelection) -> Iterator[dict]:
-    """Each row with only the pairs that the length filters keep, in the order its format writes them."""
+    """Rows that hold only the pairs the length filters let through, as they let them through.
+
+    A pair held back by the balance comes out later, in a copy of its row that holds it alone
+    (with any other pairs of that row released with it), so a comparison's lines may be apart.
+    """
     for row in rows:
         ranked, demonstrated = _written_pairs(row, format)
         if not ranked:
             yield row
             continue
-        texts = _texts(row)
-        if format == "redteam_pairs":
-            answers = [
-                answer
-                for answer in row.get("safe_answers", [])
-                if answer["harmful_candidate_id"] in texts
-                and selection.keep(answer["text"], texts[answer["harmful_candidate_id"]])
-            ]
-            yield {**row, "safe_answers": answers}
-            continue
-        pairs = row_pairs(row, expansion=expansion)
-        selected = {**row, "selected_pairs": [pair for pair in pairs if selection.keep(texts[pair[0]], texts[pair[1]])]}
-        if demonstrated and row["continuations"]:
-            selected["selected_demonstration_pairs"] = [
-                (demonstration, loser, distance)
-                for demonstration, loser, distance in demonstration_pairs(row)
-                if selection.keep(demonstration["text"], texts[loser])
-            ]
-        yield selected
+        written = selection.select(
+            _pairs_with_lengths(row, format=format, expansion=expansion, demonstrated=demonstrated)
+        )
+        if written:
+            yield from _rows_holding(written)
+    selection.finish()
+
+
+def _pairs_with_lengths(row: dict, *, format: str, expansion: str, demonstrated: bool) -> list[tuple]:
+    """((row, key, pair), chosen length, rejected length) for each pair the format would write of the row, in order."""
+    lengths = {candidate["id"]: len(candidate["text"]) for candidate in row["candidates"]}
+    if format == "redteam_pairs":
+        return [
+            ((row, "safe_answers", answer), len(answer["text"]), lengths[answer["harmful_candidate_id"]])
+            for answer in row.get("safe_answers", [])
+            if answer["harmful_candidate_id"] in lengths
+        ]
+    pairs = [
+        ((row, "selected_pairs", pair), lengths[pair[0]], lengths[pair[1]])
+        for pair in row_pairs(row, expansion=expansion)
+    ]
+    if demonstrated and row["continuations"]:
+        pairs += [
+            ((row, "selected_demonstration_pairs", pair), len(pair[0]["text"]), lengths[pair[1]])
+            for pair in demonstration_pairs(row)
+        ]
+    return pairs
+
+
+def _rows_holding(written: list[tuple]) -> Iterator[dict]:
+    """One copy of each row that has pairs among those written, holding those pairs alone, in order of first pair."""
+    holding: dict[int, tuple[dict, dict]] = {}
+    for row, key, pair in written:
+        if (entry := holding.get(id(row))) is None:
+            entry = holding[id(row)] = (
+                row,
+                {"selected_pairs": [], "selected_demonstration_pairs": [], "safe_answers": []},
+            )
+        entry[1][key].append(pair)
+    for row, held in holding.values():
+        yield {**row, **held}
 
 
 def _written_pairs(row: dict, format: str) -> tuple[bool, bool]:

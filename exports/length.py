@@ -7,32 +7,29 @@ pair is longer / shorter, 1 for two answers of the same length, infinite when on
 shorter is empty.
 
 Balance reads the pairs in the export's order (completion order, and within a comparison the
-order its format writes them) and leaves a pair out when keeping it would put the number of
-longer-chosen pairs more than one pair away from the asked share of the pairs whose
-answers differ in length. So the first pairs of the kind that is over-represented are kept as
-long as the share allows, the later ones left out; the same data gives the same file. Pairs
-whose answers are of the same length are neither longer- nor shorter-chosen: they are kept
-and not counted in the share. Pure: no Django.
+order its format writes them). A pair is written when writing it keeps the number of
+longer-chosen pairs within one pair of the asked share of the pairs counted; otherwise it is
+held back, and written as soon as pairs of the other kind make room for it, the most recently
+held first. A comparison's pairs come in runs of one kind (a trainer who picked the longest
+answer gives K-1 longer-chosen pairs in a row), so holding back, rather than leaving out at
+once, keeps the pairs of data that is balanced as a whole. At most `HELD_MOST` pairs are
+held: beyond that the oldest held pair is left out, and those still held at the end are left
+out. The same data gives the same file. Pairs whose answers are of the same length are
+neither longer- nor shorter-chosen: they are written and not counted in the share. Pure: no
+Django.
 """
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 from exports.options import ExportOptions
 from ranklab.errors import RankLabError
 
 LENGTH_FILTERS = ("length_ratio_max", "longer_chosen_share")
-# How far, in pairs, the longer-chosen count may stray from the share. One pair, not half: a
-# comparison's pairs come in runs of one kind (a trainer who picked the longest answer gives
-# K-1 longer-chosen pairs in a row), and a tighter bound would leave out more of the rarer kind.
+# How far, in pairs, the longer-chosen count may stray from the share.
 _SLACK = 1 + 1e-9
-
-
-def length_ratio(chosen: str, rejected: str) -> float:
-    """Longer over shorter, in characters."""
-    shorter, longer = sorted((len(chosen), len(rejected)))
-    if shorter == 0:
-        return 1.0 if longer == 0 else float("inf")
-    return longer / shorter
+# Each held pair keeps its row in memory: enough for runs of several thousand comparisons of one kind.
+HELD_MOST = 5000
 
 
 @dataclass
@@ -47,6 +44,7 @@ class PairSelection:
     longer_chosen: int = 0
     shorter_chosen: int = 0
     same_length: int = 0
+    held: deque = field(default_factory=deque)  # (pair, whether its chosen answer is the longer)
 
     @classmethod
     def for_options(cls, options: ExportOptions) -> "PairSelection | None":
@@ -55,27 +53,49 @@ class PairSelection:
             return None
         return cls(ratio_max=options.length_ratio_max, share=options.longer_chosen_share)
 
-    def keep(self, chosen: str, rejected: str) -> bool:
-        """Whether the pair (chosen text, rejected text) goes into the export; counts it either way."""
-        self.pairs_read += 1
-        if self.ratio_max is not None and length_ratio(chosen, rejected) > self.ratio_max:
-            self.left_out_by_ratio += 1
-            return False
-        if len(chosen) == len(rejected):
-            self.same_length += 1
-            return True
-        longer = len(chosen) > len(rejected)
-        if self.share is not None:
-            kept_longer = self.longer_chosen + longer
-            counted = self.longer_chosen + self.shorter_chosen + 1
-            if abs(kept_longer - self.share * counted) > _SLACK:
-                self.left_out_by_balance += 1
-                return False
-        if longer:
-            self.longer_chosen += 1
-        else:
-            self.shorter_chosen += 1
-        return True
+    def select(self, pairs: list[tuple]) -> list:
+        """The pairs to write now, in order, of (pair, chosen length, rejected length) in characters: those
+        given that pass, and any held that they make room for.
+
+        One call per comparison, with the counts in locals: this runs for every pair of a million-pair export.
+        """
+        self.pairs_read += len(pairs)
+        ratio_max, share, held = self.ratio_max, self.share, self.held
+        longer_count, shorter_count = self.longer_chosen, self.shorter_chosen
+        written = []
+        for pair, chosen, rejected in pairs:
+            shorter, longer = (chosen, rejected) if chosen <= rejected else (rejected, chosen)
+            # longer / shorter > ratio_max, without dividing by an empty answer's zero.
+            if ratio_max is not None and longer > ratio_max * shorter:
+                self.left_out_by_ratio += 1
+                continue
+            if chosen == rejected:
+                self.same_length += 1
+                written.append(pair)
+                continue
+            longer_chosen = chosen > rejected
+            counted = longer_count + shorter_count + 1
+            if share is not None and abs(longer_count + longer_chosen - share * counted) > _SLACK:
+                # Held pairs are all of the kind that did not fit: the other kind makes room for them.
+                held.append((pair, longer_chosen))
+                if len(held) > HELD_MOST:
+                    held.popleft()
+                    self.left_out_by_balance += 1
+                continue
+            longer_count, shorter_count = longer_count + longer_chosen, shorter_count + (not longer_chosen)
+            written.append(pair)
+            # The most recently held first: most often of this very comparison, so its lines stay together.
+            while held and abs(longer_count + held[-1][1] - share * (longer_count + shorter_count + 1)) <= _SLACK:
+                held_pair, held_longer = held.pop()
+                longer_count, shorter_count = longer_count + held_longer, shorter_count + (not held_longer)
+                written.append(held_pair)
+        self.longer_chosen, self.shorter_chosen = longer_count, shorter_count
+        return written
+
+    def finish(self) -> None:
+        """The end of the pairs: those still held are left out."""
+        self.left_out_by_balance += len(self.held)
+        self.held.clear()
 
     def manifest(self) -> dict:
         """What an export's manifest records of the filters and their effect."""

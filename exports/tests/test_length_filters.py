@@ -6,13 +6,14 @@ import pytest
 from django.urls import reverse
 
 from exports.formats import PAIR_FORMATS, export_lines
-from exports.length import PairSelection, length_ratio
-from exports.models import Export
+from exports.length import PairSelection
+from exports.models import Export, WebhookDelivery
 from exports.options import ExportOptions
 from exports.services import export_check, export_write
 from exports.tests.length_data import length_project
 from exports.tests.test_formats import row
 from exports.tokens import token_create
+from exports.webhooks import webhook_create
 from ranklab.errors import RankLabError
 
 
@@ -41,11 +42,12 @@ SIZED = row(
 )
 
 
-def test_the_ratio_is_longer_over_shorter_in_characters():
-    assert length_ratio("ab", "abcd") == length_ratio("abcd", "ab") == 2
-    assert length_ratio("", "") == 1
-    assert length_ratio("", "a") == float("inf")
-    assert length_ratio("東京", "ab") == 1
+def test_the_ratio_is_longer_over_shorter_in_characters_and_an_empty_answer_is_infinitely_shorter():
+    selection = PairSelection(ratio_max=2)
+    kept = selection.select([("2:1", 4, 2), ("1:2", 2, 4), ("3:1", 3, 1), ("empty", 0, 0), ("one empty", 0, 1)])
+    assert kept == ["2:1", "1:2", "empty"]
+    assert selection.manifest()["left_out_by_ratio"] == 2
+    assert PairSelection(ratio_max=1).select([("東京", len("東京"), len("ab"))]) == ["東京"]
 
 
 def test_the_ratio_filter_keeps_only_pairs_within_the_bound():
@@ -77,27 +79,39 @@ def test_the_demonstration_pairs_of_trl_are_filtered_too():
 
 def test_a_pair_of_answers_of_one_length_is_kept_and_not_counted_in_the_share():
     selection = PairSelection(share=0.5)
-    assert selection.keep("abc", "xyz")
+    assert selection.select([("pair", 3, 3)]) == ["pair"]
     assert selection.manifest()["same_length"] == 1
     assert selection.manifest()["longer_chosen_share"] is None
 
 
-@pytest.mark.parametrize("share", [0.5, 0.3, 0.8])
-def test_balancing_reaches_the_share_within_one_pair_by_leaving_pairs_out(share):
+@pytest.mark.parametrize(("share", "whole"), [(0.5, "shorter"), (0.3, "shorter"), (0.8, "longer")])
+def test_balancing_reaches_the_share_within_one_pair_by_leaving_pairs_out(share, whole):
     # Three in four comparisons ranked longest first: every one of their pairs chose the longer answer.
     rows = [SIZED if number % 4 else {**SIZED, "consensus": [[1], [2], [3]]} for number in range(40)]
-    selection = PairSelection.for_options(ExportOptions(longer_chosen_share=share))
-    lines = list(
-        export_lines(rows, format="trl", options=ExportOptions(longer_chosen_share=share), selection=selection)
-    )
+    options = ExportOptions(longer_chosen_share=share)
+    selection = PairSelection.for_options(options)
+    lines = list(export_lines(rows, format="trl", options=options, selection=selection))
     longer, shorter = longer_chosen(lines)
     assert within_one_pair(longer, shorter, share)
+    # The kind there is too little of is kept whole: only the other one loses pairs.
+    assert {"shorter": shorter, "longer": longer}[whole] == {"shorter": 30, "longer": 90}[whole]
     summary = selection.manifest()
     assert (summary["longer_chosen"], summary["shorter_chosen"]) == (longer, shorter)
     assert summary["pairs_read"] == 40 * 3
     assert summary["left_out"] == summary["left_out_by_balance"] == 40 * 3 - len(lines)
     # The same rows give the same lines.
-    assert list(export_lines(rows, format="trl", options=ExportOptions(longer_chosen_share=share))) == lines
+    assert list(export_lines(rows, format="trl", options=options)) == lines
+
+
+def test_pairs_balanced_as_a_whole_are_all_kept_though_they_come_in_runs():
+    shortest_first = {**SIZED, "consensus": [[1], [2], [3]]}
+    rows = [SIZED, SIZED, shortest_first, shortest_first] * 5
+    selection = PairSelection(share=0.5)
+    lines = list(export_lines(rows, format="trl", options=ExportOptions(longer_chosen_share=0.5), selection=selection))
+    assert longer_chosen(lines) == (30, 30)
+    assert selection.manifest()["left_out"] == 0
+    # A held pair comes out later, with its comparison's other held pairs: every line is still there once.
+    assert sorted(line["comparison_id"] for line in lines) == [7] * 60
 
 
 def test_the_length_filters_are_refused_where_no_pairs_are_written():
@@ -112,6 +126,7 @@ def test_the_balanced_export_reaches_its_share_and_its_manifest_says_so(project,
     settings.MEDIA_ROOT = tmp_path
     # 12 comparisons, one in four ranked shortest first: 27 longer-chosen pairs, 9 shorter-chosen.
     length_project(project, longer_wins=[number % 4 != 3 for number in range(12)])
+    webhook_create(project=project, url="https://example.org/hook", events=["export.finished"])
     options = ExportOptions(longer_chosen_share=0.5)
     export = Export.objects.create(project=project, format="trl", options=options.to_json(), created_by=lead)
     export_write(export_id=export.id)
@@ -135,6 +150,8 @@ def test_the_balanced_export_reaches_its_share_and_its_manifest_says_so(project,
         "same_length": 0,
         "longer_chosen_share": round(longer / (longer + shorter), 6),
     }
+    # The export.finished webhook carries the manifest, and so the same record.
+    assert WebhookDelivery.objects.get().payload["data"]["length"] == export.manifest["length"]
 
 
 @pytest.mark.django_db(transaction=True)
