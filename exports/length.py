@@ -28,8 +28,10 @@ from ranklab.errors import RankLabError
 LENGTH_FILTERS = ("length_ratio_max", "longer_chosen_share")
 # How far, in pairs, the longer-chosen count may stray from the share.
 _SLACK = 1 + 1e-9
-# Each held pair keeps its row in memory: enough for runs of several thousand comparisons of one kind.
-HELD_MOST = 5000
+# Enough for runs of dozens of comparisons of one kind. Each held pair keeps its row alive, and
+# thousands of rows alive make every garbage collection of a big export slower (5,000 cost a
+# third more time than 256 in bench/export.py).
+HELD_MOST = 256
 
 
 @dataclass
@@ -40,11 +42,11 @@ class PairSelection:
     share: float | None = None
     pairs_read: int = 0
     left_out_by_ratio: int = 0
-    left_out_by_balance: int = 0
     longer_chosen: int = 0
     shorter_chosen: int = 0
     same_length: int = 0
-    held: deque = field(default_factory=deque)  # (pair, whether its chosen answer is the longer)
+    # (pair, whether its chosen answer is the longer); a full deque drops its oldest by itself.
+    held: deque = field(default_factory=lambda: deque(maxlen=HELD_MOST))
 
     @classmethod
     def for_options(cls, options: ExportOptions) -> "PairSelection | None":
@@ -61,51 +63,62 @@ class PairSelection:
         """
         self.pairs_read += len(pairs)
         ratio_max, share, held = self.ratio_max, self.share, self.held
-        longer_count, shorter_count = self.longer_chosen, self.shorter_chosen
+        longer_count, shorter_count, too_far = self.longer_chosen, self.shorter_chosen, 0
         written = []
         for pair, chosen, rejected in pairs:
-            shorter, longer = (chosen, rejected) if chosen <= rejected else (rejected, chosen)
             # longer / shorter > ratio_max, without dividing by an empty answer's zero.
-            if ratio_max is not None and longer > ratio_max * shorter:
-                self.left_out_by_ratio += 1
-                continue
-            if chosen == rejected:
+            if ratio_max is not None and max(chosen, rejected) > ratio_max * min(chosen, rejected):
+                too_far += 1
+            elif chosen == rejected:
                 self.same_length += 1
                 written.append(pair)
-                continue
-            longer_chosen = chosen > rejected
-            counted = longer_count + shorter_count + 1
-            if share is not None and abs(longer_count + longer_chosen - share * counted) > _SLACK:
+            elif share is None:
+                if chosen > rejected:
+                    longer_count += 1
+                else:
+                    shorter_count += 1
+                written.append(pair)
+            elif abs(longer_count + (chosen > rejected) - share * (longer_count + shorter_count + 1)) > _SLACK:
                 # Held pairs are all of the kind that did not fit: the other kind makes room for them.
-                held.append((pair, longer_chosen))
-                if len(held) > HELD_MOST:
-                    held.popleft()
-                    self.left_out_by_balance += 1
-                continue
-            longer_count, shorter_count = longer_count + longer_chosen, shorter_count + (not longer_chosen)
-            written.append(pair)
-            # The most recently held first: most often of this very comparison, so its lines stay together.
-            while held and abs(longer_count + held[-1][1] - share * (longer_count + shorter_count + 1)) <= _SLACK:
-                held_pair, held_longer = held.pop()
-                longer_count, shorter_count = longer_count + held_longer, shorter_count + (not held_longer)
-                written.append(held_pair)
+                held.append((pair, chosen > rejected))
+            else:
+                if chosen > rejected:
+                    longer_count += 1
+                else:
+                    shorter_count += 1
+                written.append(pair)
+                # The most recently held first: most often of this very comparison, so its lines stay together.
+                while held and abs(longer_count + held[-1][1] - share * (longer_count + shorter_count + 1)) <= _SLACK:
+                    held_pair, held_longer = held.pop()
+                    if held_longer:
+                        longer_count += 1
+                    else:
+                        shorter_count += 1
+                    written.append(held_pair)
         self.longer_chosen, self.shorter_chosen = longer_count, shorter_count
+        self.left_out_by_ratio += too_far
         return written
 
     def finish(self) -> None:
         """The end of the pairs: those still held are left out."""
-        self.left_out_by_balance += len(self.held)
         self.held.clear()
+
+    @property
+    def left_out_by_balance(self) -> int:
+        """Pairs read and neither left out by the ratio, nor written, nor still held."""
+        written = self.longer_chosen + self.shorter_chosen + self.same_length
+        return self.pairs_read - self.left_out_by_ratio - written - len(self.held)
 
     def manifest(self) -> dict:
         """What an export's manifest records of the filters and their effect."""
         counted = self.longer_chosen + self.shorter_chosen
+        left_out = self.left_out_by_ratio + self.left_out_by_balance
         return {
             "length_ratio_max": self.ratio_max,
             "longer_chosen_share_asked": self.share,
             "pairs_read": self.pairs_read,
-            "pairs_kept": self.pairs_read - self.left_out_by_ratio - self.left_out_by_balance,
-            "left_out": self.left_out_by_ratio + self.left_out_by_balance,
+            "pairs_kept": self.pairs_read - left_out,
+            "left_out": left_out,
             "left_out_by_ratio": self.left_out_by_ratio,
             "left_out_by_balance": self.left_out_by_balance,
             "longer_chosen": self.longer_chosen,
