@@ -1,19 +1,23 @@
 """The length filters of pair exports: the ratio bound, the balanced share, the manifest, the API."""
 
+import io
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from exports.formats import PAIR_FORMATS, export_lines
 from exports.length import PairSelection
 from exports.models import Export, WebhookDelivery
+from exports.moderation import export_rows
 from exports.options import ExportOptions
-from exports.services import export_check, export_write
+from exports.services import comparisons_for_export, export_check, export_write
 from exports.tests.length_data import length_project
 from exports.tests.test_formats import row
 from exports.tokens import token_create
 from exports.webhooks import webhook_create
+from labeler.models import Candidate
 from ranklab.errors import RankLabError
 
 
@@ -219,3 +223,31 @@ def test_a_lead_asks_for_a_balanced_export_on_the_form(client, project, lead):
         {"format": "kto", "expansion": "consensus", "exclude_flag_mode": "any", "min_rankings": 0, **LENGTH},
     )
     assert "applies to the pair formats" in refused.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_command_takes_the_length_filters_and_prints_them_in_the_manifest(project, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    length_project(project, longer_wins=[True, True, False])
+    out = io.StringIO()
+    call_command("export", project.slug, "--format", "trl", "--length-ratio-max", "2", stdout=out, stderr=io.StringIO())
+    length = json.loads(out.getvalue())["length"]
+    assert (length["pairs_read"], length["left_out_by_ratio"], length["pairs_kept"]) == (9, 3, 6)
+    with pytest.raises(CommandError, match="applies to the pair formats"):
+        call_command("export", project.slug, "--format", "sft", "--longer-chosen-share", "0.5")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_native_rows_carry_what_sampling_did_for_length(project):
+    length_project(project, longer_wins=[True])
+    record = {"bound": 2.0, "first_chars": 400, "resampled_chars": 40, "kept": "resample"}
+    Candidate.objects.filter(comparison__project=project, sample_index=2).update(
+        params={
+            "length_control": {"instruction": "Answer in about 40 words.", "max_tokens": 80},
+            "length_resample": record,
+        }
+    )
+    (row,) = export_rows(project=project, comparisons=comparisons_for_export(project=project), format="native")
+    params = {candidate["index"]: candidate["params"] for candidate in row["candidates"]}
+    assert params[2]["length_resample"] == record
+    assert params[2]["length_control"]["max_tokens"] == 80
