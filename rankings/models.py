@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from labeler.models import HARMFUL, HELPFUL, RANKING_QUESTIONS, Assignment, Candidate, Comparison, Project
 
@@ -39,12 +40,18 @@ class Ranking(models.Model):
     matches_display_order = models.BooleanField(default=False)
     confirmed_display_order = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the trainer last revised it (rankings/revisions.py); submitted_at stays the first submission.
+    revised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["comparison", "trainer"], name="ranking_one_per_trainer_and_comparison"),
         ]
-        indexes = [models.Index(fields=["trainer", "submitted_at"], name="ranking_trainer_idx")]
+        indexes = [
+            models.Index(fields=["trainer", "submitted_at"], name="ranking_trainer_idx"),
+            # Few rankings are ever revised: the sweep for stale statistics finds the latest revisions here.
+            models.Index(fields=["-revised_at"], condition=Q(revised_at__isnull=False), name="ranking_revised_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Ranking of comparison {self.comparison_id} by {self.trainer}"

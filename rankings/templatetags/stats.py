@@ -20,8 +20,8 @@ def num(value, digits: int = 2) -> str:
 
 
 @register.filter
-def rank(value) -> str:
-    """An average rank: 2.0 → "2", 2.5 → "2.5"; unseen → "—"."""
-    if value is None:
+def points(value) -> str:
+    """A difference of shares in percentage points: 0.273 → "+27 pts"; a missing one → "—"."""
+    if value is None or value == "":
         return "—"
-    return f"{value:g}"
+    return f"{float(value) * 100:+.0f} pts"

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labeler", "0006_skip_reasons"),
+        ("labeler", "0010_project_length_preference_bar"),
     ]
 
     operations = [
