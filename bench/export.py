@@ -2,8 +2,15 @@
 
 A project of 250,000 complete comparisons (K=4, one ranking each, tiers [[a, b], [c, d]]:
 four pairs each, 1,000,000 pairs) is written with SQL; gunicorn serves the API; the `trl`
-format is streamed to /dev/null while the serving process's RSS is sampled. Prints one JSON
-line: pairs/s, seconds, the COPY floor, the ratio, and the RSS growth of the server.
+format is streamed to /dev/null (every text marked scanned for personal data, as the
+background scan leaves them, so the export measures itself and not the detector) while the
+serving process's RSS is sampled, then streamed again with the length balance on
+(`longer_chosen_share=0.5`). The candidates' lengths vary (4 to 7 repeats of a sentence: in
+order in even comparisons, rotated by one in odd ones) so that three in four pairs chose the
+shorter answer, in runs, and the balance has pairs to hold back and to leave out. Prints one
+JSON line: pairs/s, seconds, the COPY floor, the ratio, the RSS growth of the server, and the
+balanced stream's seconds, pairs and slow-down against the plain one, in wall time and in the
+server's CPU time.
 
     .venv/bin/python bench/export.py [--comparisons 250000]
 """
@@ -40,6 +47,17 @@ labeler_candidate w, labeler_candidate l
 WHERE c.project_id = {project} AND tw.i < tl.j AND w.id = wid::bigint AND l.id = lid::bigint
 """
 
+# What the background scan leaves behind: every text of the project scanned, nothing found.
+SCANNED_SQL = """
+INSERT INTO privacy_piiscan (project_id, message_id, detector, spans_found, scanned_at)
+SELECT %(p)s, m.id, 'bench', 0, now()
+FROM labeler_message m JOIN labeler_conversation c ON c.id = m.conversation_id WHERE c.project_id = %(p)s;
+INSERT INTO privacy_piiscan (project_id, candidate_id, detector, spans_found, scanned_at)
+SELECT %(p)s, ca.id, 'bench', 0, now()
+FROM labeler_candidate ca JOIN labeler_comparison x ON x.id = ca.comparison_id WHERE x.project_id = %(p)s;
+ANALYZE;
+"""
+
 
 def setup(database_url: str, comparisons: int):
     django_on_fresh_database(database_url)
@@ -67,8 +85,9 @@ def setup(database_url: str, comparisons: int):
             FROM labeler_conversation c JOIN labeler_message m ON m.conversation_id = c.id WHERE c.project_id = %(p)s;
             INSERT INTO labeler_candidate (comparison_id, sample_index, source, text, model_name, params,
                 finish_reason, prompt_tokens, completion_tokens, content_hash, is_duplicate, created_at)
-            SELECT x.id, i, 'model', repeat('A candidate answer with some length to it. ', 6) || i, 'smollm2',
-                '{"temperature": 0.9}', 'stop', 20, 60, md5(x.id || '-' || i), false, now()
+            SELECT x.id, i, 'model',
+                repeat('A candidate answer with some length to it. ', (4 + (i + x.id %% 2) %% 4)::int) || i,
+                'smollm2', '{"temperature": 0.9}', 'stop', 20, 60, md5(x.id || '-' || i), false, now()
             FROM labeler_comparison x, generate_series(0, 3) i WHERE x.project_id = %(p)s;
             INSERT INTO rankings_ranking (comparison_id, trainer_id, tiers, flags, rationale, none_acceptable,
                 duration_ms, display_order, matches_display_order, confirmed_display_order, submitted_at)
@@ -96,6 +115,19 @@ def rss_kb(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server and its workers: on a busy machine it shows the
+    server's own work where wall time shows everyone's."""
+    total = 0
+    for candidate in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except FileNotFoundError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     try:
         return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -120,6 +152,10 @@ def main() -> None:
     parser.add_argument("--comparisons", type=int, default=250_000)
     args = parser.parse_args()
     project, secret = setup(args.database_url, args.comparisons)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(SCANNED_SQL, {"p": project.id})
 
     started = time.perf_counter()
     copy = subprocess.run(
@@ -144,9 +180,14 @@ def main() -> None:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        cpu = cpu_seconds(server.process.pid)
         pairs, size, seconds = stream(url, secret)
+        cpu = cpu_seconds(server.process.pid) - cpu
         done.set()
         sampler.join()
+        balanced_cpu = cpu_seconds(server.process.pid)
+        balanced_pairs, _, balanced_seconds = stream(f"{url}&longer_chosen_share=0.5", secret)
+        balanced_cpu = cpu_seconds(server.process.pid) - balanced_cpu
     print(
         json.dumps(
             {
@@ -162,6 +203,12 @@ def main() -> None:
                 "ratio_to_copy": round(seconds / copy_seconds, 2),
                 "server_rss_baseline_mb": round(baseline / 1024, 1),
                 "server_rss_growth_mb": round((peak - baseline) / 1024, 1),
+                "balanced_pairs": balanced_pairs,
+                "balanced_seconds": round(balanced_seconds, 2),
+                "balanced_slowdown": round(balanced_seconds / seconds, 2),
+                "server_cpu_seconds": round(cpu, 2),
+                "balanced_server_cpu_seconds": round(balanced_cpu, 2),
+                "balanced_cpu_slowdown": round(balanced_cpu / cpu, 2),
             }
         )
     )

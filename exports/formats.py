@@ -16,6 +16,7 @@ marked as a successful attack as one to imitate.
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from exports.length import PairSelection
 from exports.options import ExportOptions
 from rankings.agreement import average_ranks, strict_pairs
 from rankings.consensus import ranked_pairs
@@ -45,6 +46,8 @@ HELPFUL, HARMFUL = "helpful", "harmful"
 # The formats that make preferences of the rankings' order: they refuse an export that mixes
 # helpfulness and harmfulness rankings unless it asks to (`ExportOptions.mix_questions`).
 PREFERENCE_FORMATS = ("trl", "hh", "openai_dpo", "sft", "kto", "tree", "as_imported")
+# The formats that write chosen/rejected pairs: the length filters (`exports.length`) select among their pairs.
+PAIR_FORMATS = ("trl", "hh", "openai_dpo", "as_imported", "redteam_pairs")
 
 
 def check_questions(questions: set[str], *, format: str, options: ExportOptions) -> None:
@@ -106,7 +109,12 @@ def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") ->
 
 
 def row_pairs(row: dict, *, expansion: str) -> list[tuple[int, int, int]]:
-    """The preference pairs of a native row under the chosen expansion; none without a prompt."""
+    """The preference pairs of a native row under the chosen expansion; none without a prompt.
+
+    A row the length filters went through carries the pairs they kept (`_length_selected`).
+    """
+    if (selected := row.get("selected_pairs")) is not None:
+        return selected
     if not row["prompt"]:
         return []
     if expansion == "individual":
@@ -148,6 +156,8 @@ def demonstration_pairs(row: dict) -> list[tuple[dict, int, int]]:
     The margin is 1 + the candidate's tier index in the consensus: the demonstration sits one
     tier above the best, so the distance grows as the candidate ranks lower.
     """
+    if (selected := row.get("selected_demonstration_pairs")) is not None:
+        return selected
     if not row["prompt"]:
         return []
     demonstrations = _demonstrations(row)
@@ -738,11 +748,19 @@ def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
     }
 
 
-def export_lines(rows, *, format: str, options: ExportOptions) -> Iterator[dict]:
-    """Filter, restrict and convert native rows: the one pipeline of files and the API."""
+def export_lines(
+    rows, *, format: str, options: ExportOptions, selection: PairSelection | None = None
+) -> Iterator[dict]:
+    """Filter, restrict and convert native rows: the one pipeline of files and the API.
+
+    `selection` is the options' length filters, passed in by a caller that reads what they did.
+    """
     kept = _kept(rows, options)
     if format != "native":
         kept = map(oriented, kept)
+    selection = selection or PairSelection.for_options(options)
+    if selection is not None and format in PAIR_FORMATS:
+        kept = _length_selected(kept, format=format, expansion=options.expansion, selection=selection)
     if format in GROUPED:
         yield from GROUPED[format](kept, expansion=options.expansion, margin=options.margin)
         return
@@ -766,3 +784,72 @@ def _kept(rows, options: ExportOptions) -> Iterator[dict]:
         if options.endpoint:
             row = restrict_to_endpoint(row, options.endpoint)
         yield row
+
+
+def _length_selected(rows, *, format: str, expansion: str, selection: PairSelection) -> Iterator[dict]:
+    """Rows that hold only the pairs the length filters let through, as they let them through.
+
+    A pair held back by the balance comes out later, in a copy of its row that holds it alone
+    (with any other pairs of that row released with it), so a comparison's lines may be apart.
+    """
+    for row in rows:
+        ranked, demonstrated = _written_pairs(row, format)
+        if not ranked:
+            yield row
+            continue
+        written = selection.select(
+            _pairs_with_lengths(row, format=format, expansion=expansion, demonstrated=demonstrated)
+        )
+        if written:
+            yield from _rows_holding(written)
+    selection.finish()
+
+
+def _pairs_with_lengths(row: dict, *, format: str, expansion: str, demonstrated: bool) -> list[tuple]:
+    """((row, key, pair), chosen length, rejected length) for each pair the format would write of the row, in order."""
+    lengths = {candidate["id"]: len(candidate["text"]) for candidate in row["candidates"]}
+    if format == "redteam_pairs":
+        return [
+            ((row, "safe_answers", answer), len(answer["text"]), lengths[answer["harmful_candidate_id"]])
+            for answer in row.get("safe_answers", [])
+            if answer["harmful_candidate_id"] in lengths
+        ]
+    pairs = [
+        ((row, "selected_pairs", pair), lengths[pair[0]], lengths[pair[1]])
+        for pair in row_pairs(row, expansion=expansion)
+    ]
+    if demonstrated and row["continuations"]:
+        pairs += [
+            ((row, "selected_demonstration_pairs", pair), len(pair[0]["text"]), lengths[pair[1]])
+            for pair in demonstration_pairs(row)
+        ]
+    return pairs
+
+
+def _rows_holding(written: list[tuple]) -> Iterator[dict]:
+    """One copy of each row that has pairs among those written, holding those pairs alone, in order of first pair."""
+    holding: dict[int, tuple[dict, dict]] = {}
+    for row, key, pair in written:
+        if (entry := holding.get(id(row))) is None:
+            entry = holding[id(row)] = (
+                row,
+                {"selected_pairs": [], "selected_demonstration_pairs": [], "safe_answers": []},
+            )
+        entry[1][key].append(pair)
+    for row, held in holding.values():
+        yield {**row, **held}
+
+
+def _written_pairs(row: dict, format: str) -> tuple[bool, bool]:
+    """Whether the format writes pairs of the row's rankings (or red-team pairs), and demonstration pairs."""
+    if not row["prompt"]:
+        return False, False
+    if format != "as_imported":
+        return True, format == "trl"
+    if "hh_rlhf" in row["metadata"]:
+        return True, False
+    shape = _import_shape(row)
+    name = shape.get("name")
+    if name not in _SHAPES:  # written as trl
+        return True, True
+    return name == "trl_preference" or (name == "sharegpt" and shape["preference"]), False

@@ -128,6 +128,29 @@ class ExportOptions:
         ),
     )
 
+    # Pair formats only (`exports.length`): verbosity that trainers reward becomes a model's habit.
+    length_ratio_max: float | None = field(
+        default=None,
+        metadata=_spec(
+            float,
+            minimum=1,
+            form_help="Pair formats: keep pairs whose longer answer is at most this many times as long as the shorter.",
+            api_help="pair formats: keep pairs whose longer/shorter answer length (characters) is at most this",
+            cli_help="pair formats: keep pairs whose longer/shorter answer length (characters) is at most this",
+        ),
+    )
+    longer_chosen_share: float | None = field(
+        default=None,
+        metadata=_spec(
+            float,
+            minimum=0,
+            maximum=1,
+            form_help="Pair formats: leave out pairs so that the longer answer is chosen in this share, e.g. 0.5.",
+            api_help="pair formats: leave out pairs so that the longer answer is chosen in this share (0..1)",
+            cli_help="pair formats: leave out pairs so that the longer answer is chosen in this share, e.g. 0.5",
+        ),
+    )
+
     def __post_init__(self) -> None:
         for option in OPTIONS:
             value = getattr(self, option.name)

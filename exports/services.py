@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from exports.formats import FORMATS, PREFERENCE_FORMATS, SCHEMA_VERSION, check_questions, export_lines
+from exports.formats import FORMATS, PAIR_FORMATS, PREFERENCE_FORMATS, SCHEMA_VERSION, check_questions, export_lines
+from exports.length import PairSelection, check_length_filters
 from exports.models import Export
 from exports.moderation import export_rows
 from exports.options import ExportOptions
@@ -77,6 +78,7 @@ def export_check(*, project: Project, format: str, options: ExportOptions) -> No
     """Refuse, before any row is written, an export the options do not allow (a mix of questions)."""
     if format not in FORMATS:
         raise RankLabError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
+    check_length_filters(format=format, options=options, pair_formats=PAIR_FORMATS)
     if format in PREFERENCE_FORMATS and not options.mix_questions:
         check_questions(export_questions(project=project, options=options), format=format, options=options)
 
@@ -146,11 +148,13 @@ def _write(export: Export) -> None:
             yield row
 
     redactor = export_redactor(project=project)
+    selection = PairSelection.for_options(options)
     with tempfile.TemporaryFile() as scratch:
         lines = export_lines(
             progress(export_rows(project=project, comparisons=comparisons, format=export.format, redactor=redactor)),
             format=export.format,
             options=options,
+            selection=selection,
         )
         for chunk in jsonl(lines):
             scratch.write(chunk)
@@ -175,6 +179,8 @@ def _write(export: Export) -> None:
         "file": name,
         "pii": redactor.manifest(),
     }
+    if selection is not None:
+        manifest["length"] = selection.manifest()
     with transaction.atomic():
         # Rows the PII policy left out were read all the same: the progress reaches the total.
         _finish(

@@ -52,7 +52,10 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(
         choices=list(FORMAT_LABELS.items()),
         initial="trl",
-        help_text="Expansion: the pair formats (trl, hh, openai_dpo); margin: trl; the filters: every format.",
+        help_text=(
+            "Expansion: the pair formats (trl, hh, openai_dpo); margin: trl; the filters: every format but the "
+            "length ones (length_ratio_max, longer_chosen_share), which apply to the formats that write pairs."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

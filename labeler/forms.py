@@ -39,6 +39,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = [
             "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
+            "length_words", "length_max_tokens", "length_resample_ratio",
             "lease_minutes", "revise_minutes", "system_prompt", "turn_limit", "length_preference_bar",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}

@@ -72,6 +72,30 @@ class Project(models.Model):
     skip_reasons = models.JSONField(
         default=default_skip_reasons, blank=True, help_text="The reasons a trainer may pick when skipping."
     )
+    # Verbosity is a bias trainers bring and a reward model learns: candidates of comparable
+    # length give it less to learn from (`labeler.sampling.length`).
+    length_words = models.PositiveIntegerField(
+        "answer length in words",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Ask every endpoint for answers of about this many words (an instruction added to the request).",
+    )
+    length_max_tokens = models.PositiveIntegerField(
+        "most tokens per candidate",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Cap every candidate at this many tokens (below an endpoint's own limit).",
+    )
+    length_resample_ratio = models.FloatField(
+        "resample the longest above",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1.0)],
+        help_text="Resample the longest candidate once when it is more than this many times the median length "
+        "of the others (characters); the shorter of its two answers is kept.",
+    )
     red_team = models.BooleanField(
         "red team",
         default=False,

@@ -26,6 +26,8 @@ EVERYTHING = ExportOptions(
     completed_after=date(2026, 11, 1),
     completed_before=date(2026, 12, 1),
     endpoint="a",
+    length_ratio_max=2.5,
+    longer_chosen_share=0.5,
 )
 # The same choice as text, as a browser, a pipeline and a shell send it.
 TYPED = {
@@ -41,6 +43,8 @@ TYPED = {
     "completed_after": "2026-11-01",
     "completed_before": "2026-12-01",
     "endpoint": "a",
+    "length_ratio_max": "2.5",
+    "longer_chosen_share": "0.5",
 }
 
 
@@ -59,6 +63,8 @@ def test_the_json_is_the_shape_exports_have_always_stored():
             "completed_after": "2026-11-01",
             "completed_before": "2026-12-01",
             "endpoint": "a",
+            "length_ratio_max": 2.5,
+            "longer_chosen_share": 0.5,
         },
     }
     assert ExportOptions().to_json() == {"expansion": "consensus", "margin": False, "filters": {}}
@@ -95,6 +101,8 @@ EXPANSION = "Unknown pair expansion; choose one of consensus, individual, best_v
         (lambda: ExportOptions(min_rankings=-1), "min_rankings is at least 0."),
         (lambda: ExportOptions(none_acceptable="drop"), "none_acceptable is one of leave_out, keep_marked."),
         (lambda: ExportOptions(min_agreement=1.5), "min_agreement is at most 1."),
+        (lambda: ExportOptions(length_ratio_max=0.5), "length_ratio_max is at least 1."),
+        (lambda: ExportOptions(longer_chosen_share=1.2), "longer_chosen_share is at most 1."),
         (
             lambda: ExportOptions.from_values({"completed_after": "soon"}),
             "completed_after is a day, YYYY-MM-DD, not 'soon'.",

@@ -25,6 +25,7 @@ import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from statistics import median
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,6 +42,7 @@ from labeler.sampling.client import (
     chat_complete,
     endpoint_client,
 )
+from labeler.sampling.length import capped_max_tokens, length_control, length_outlier, with_length_instruction
 from labeler.sampling.limits import endpoint_cache_key, endpoint_slot
 from labeler.signals import comparison_sampled
 
@@ -48,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 _SEED_RANGE = 2**31 - 1
 _DUPLICATE_SEED_STRIDE = 1000
+# A length resample's seed lies beyond those of any duplicate retry.
+_LENGTH_RESAMPLE_ATTEMPT = 100
 # How long to remember that an endpoint answers `n` with fewer choices.
 _IGNORES_N_SECONDS = 3600
 
@@ -94,7 +98,9 @@ def comparison_sample(*, comparison_id: int, take_over: bool = False) -> str | N
         return None
     comparison = Comparison.objects.select_related("project").get(id=comparison_id)
     try:
-        _Run(comparison).fill()
+        run = _Run(comparison)
+        run.fill()
+        run.resample_length_outlier()
     except TransientSamplingError as error:
         _leave(comparison_id, status=Comparison.Status.PENDING, reason=f"Retrying: {error}")
         raise
@@ -197,7 +203,7 @@ class _Run:
             elif slots:
                 queues[endpoint.id] = deque([self._request(endpoint, slots)])
         by_id = {endpoint.id: endpoint for endpoint in endpoints}
-        messages = {endpoint_id: with_system_prompt(prompt, by_id[endpoint_id]) for endpoint_id in queues}
+        messages = {endpoint_id: self._messages(prompt, by_id[endpoint_id]) for endpoint_id in queues}
         in_flight: dict[Future, _Request] = {}
         busy = dict.fromkeys(queues, 0)
         workers = sum(min(by_id[endpoint_id].max_concurrency, self.project.k) for endpoint_id in queues)
@@ -243,11 +249,74 @@ class _Run:
             seed = None
         return _Request(endpoint=endpoint, slots=slots, attempt=attempt, seed=seed)
 
+    def _messages(self, prompt: list[dict], endpoint: ModelEndpoint) -> list[dict]:
+        return with_length_instruction(with_system_prompt(prompt, endpoint), self.project.length_words)
+
+    def _max_tokens(self, endpoint: ModelEndpoint) -> int:
+        return capped_max_tokens(endpoint.max_tokens, self.project.length_max_tokens)
+
     def _call(self, client, request: _Request, messages: list[dict]) -> Completion:
         with endpoint_slot(request.endpoint, wait_seconds=settings.RANKLAB_SAMPLING_SLOT_WAIT_SECONDS):
             return chat_complete(
-                client, endpoint=request.endpoint, messages=messages, n=len(request.slots), seed=request.seed
+                client,
+                endpoint=request.endpoint,
+                messages=messages,
+                n=len(request.slots),
+                seed=request.seed,
+                max_tokens=self._max_tokens(request.endpoint),
             )
+
+    def resample_length_outlier(self) -> None:
+        """Once per comparison: resample the longest candidate when the project's bound calls it an outlier.
+
+        The shorter of its two answers stays in its slot; the candidate records both lengths
+        (`params["length_resample"]`). The update is conditional, so a run that is repeated
+        after a crash neither resamples twice nor undoes the first.
+        """
+        ratio = self.project.length_resample_ratio
+        if not ratio:
+            return
+        candidates = {
+            candidate.sample_index: candidate
+            for candidate in self.comparison.candidates.filter(
+                source=Candidate.Source.MODEL, endpoint__isnull=False
+            ).select_related("endpoint")
+        }
+        if len(candidates) < self.project.k or any("length_resample" in c.params for c in candidates.values()):
+            return
+        slot = length_outlier({index: len(c.text) for index, c in candidates.items()}, ratio=ratio)
+        if slot is None:
+            return
+        first, endpoint = candidates[slot], candidates[slot].endpoint
+        request = self._request(endpoint, [slot], attempt=_LENGTH_RESAMPLE_ATTEMPT)
+        messages = self._messages(comparison_messages(comparison_id=self.comparison.id), endpoint)
+        completion = self._call(endpoint_client(endpoint), request, messages)
+        text = completion.choices[0].text
+        resampled = len(text) < len(first.text)
+        record = {
+            "bound": ratio,
+            "median_chars_of_others": median(len(c.text) for index, c in candidates.items() if index != slot),
+            "first_chars": len(first.text),
+            "first_seed": first.seed,
+            "resampled_chars": len(text),
+            "resampled_seed": request.seed,
+            "kept": "resample" if resampled else "first",
+        }
+        update = {"params": {**first.params, "length_resample": record}}
+        if resampled:
+            digest = content_hash(text)
+            update.update(
+                text=text,
+                content_hash=digest,
+                is_duplicate=digest in {c.content_hash for index, c in candidates.items() if index != slot},
+                seed=request.seed,
+                finish_reason=completion.choices[0].finish_reason,
+                model_name=completion.model,
+                prompt_tokens=completion.prompt_tokens,
+                completion_tokens=completion.completion_tokens,
+                latency_ms=completion.latency_ms,
+            )
+        Candidate.objects.filter(id=first.id).exclude(params__has_key="length_resample").update(**update)
 
     def _collect(self, future: Future, request: _Request, queue: deque[_Request]) -> None:
         try:
@@ -278,7 +347,7 @@ class _Run:
         params = {
             "temperature": endpoint.temperature,
             "top_p": endpoint.top_p,
-            "max_tokens": endpoint.max_tokens,
+            "max_tokens": self._max_tokens(endpoint),
             "stop": endpoint.stop,
             "n": len(request.slots),
             "seed_policy": endpoint.seed_policy,
@@ -286,6 +355,8 @@ class _Run:
         }
         if request.attempt:
             params["duplicate_resamples"] = request.attempt
+        if control := length_control(words=self.project.length_words, max_tokens=self.project.length_max_tokens):
+            params["length_control"] = control
         try:
             with transaction.atomic():
                 Candidate.objects.create(
