@@ -1,0 +1,45 @@
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("labeler", "0006_skip_reasons"),
+        ("rankings", "0002_red_team"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="ComparisonAgreement",
+            fields=[
+                (
+                    "comparison",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="agreement_figure",
+                        serialize=False,
+                        to="labeler.comparison",
+                    ),
+                ),
+                (
+                    "exact",
+                    models.FloatField(
+                        help_text="Share of the annotator pairs' judged pairs that agree exactly.", null=True
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="labeler.project",
+                    ),
+                ),
+            ],
+            options={
+                "indexes": [models.Index(fields=["project", "exact"], name="comparison_agreement_band_idx")],
+            },
+        ),
+    ]
