@@ -26,6 +26,7 @@ EVERYTHING = ExportOptions(
     completed_after=date(2026, 11, 1),
     completed_before=date(2026, 12, 1),
     endpoint="a",
+    browser_filter="q=refund&flag=untruthful",
 )
 # The same choice as text, as a browser, a pipeline and a shell send it.
 TYPED = {
@@ -41,6 +42,7 @@ TYPED = {
     "completed_after": "2026-11-01",
     "completed_before": "2026-12-01",
     "endpoint": "a",
+    "browser_filter": "q=refund&flag=untruthful",
 }
 
 
@@ -59,6 +61,7 @@ def test_the_json_is_the_shape_exports_have_always_stored():
             "completed_after": "2026-11-01",
             "completed_before": "2026-12-01",
             "endpoint": "a",
+            "browser_filter": "q=refund&flag=untruthful",
         },
     }
     assert ExportOptions().to_json() == {"expansion": "consensus", "margin": False, "filters": {}}
