@@ -11,8 +11,8 @@ from exports.options import ExportOptions
 from exports.services import export_create, export_write
 from exports.tokens import token_create
 from labeler.models import Comparison
-from ranklab.errors import RankLabError
 from rankings.tests.browse_data import browse_corpus
+from ranklab.errors import RankLabError
 
 # Pulls see only committed work, so these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)
