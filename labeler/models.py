@@ -289,6 +289,8 @@ class Comparison(models.Model):
             ),
             models.Index(fields=["status", "sampling_started_at"], name="comparison_sampling_idx"),
             models.Index(fields=["project", "completed_xid", "id"], name="comparison_completed_idx"),
+            # The data browser's order, newest first, and its date range.
+            models.Index(fields=["project", "created_at", "id"], name="comparison_created_idx"),
         ]
 
     def __str__(self) -> str:

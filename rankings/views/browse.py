@@ -9,6 +9,7 @@ from django.db.models import F
 from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.functional import cached_property
 
 from labeler.selectors import project_get_for_lead
 from rankings.adjudications import comparison_review
@@ -16,6 +17,19 @@ from rankings.browse import BrowseForm, browse_query, comparisons_browse, tiers_
 
 COMPARISONS_PER_PAGE = 50
 EXCERPT_CHARS = 160
+
+
+class CountingPaginator(Paginator):
+    """Counts the matching comparisons themselves: the joins that bring each row's prompt and agreement
+    would make the count read every matching prompt too."""
+
+    def __init__(self, rows, per_page: int, *, matching):
+        super().__init__(rows, per_page)
+        self.matching = matching
+
+    @cached_property
+    def count(self) -> int:
+        return self.matching.count()
 
 
 @login_required
@@ -30,7 +44,8 @@ def comparison_browse(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if form.is_valid():
         filters = form.filters()
-        rows = comparisons_browse(project=project, filters=filters).values(
+        matching = comparisons_browse(project=project, filters=filters)
+        rows = matching.values(
             "id",
             "status",
             "created_at",
@@ -41,7 +56,7 @@ def comparison_browse(request: HttpRequest, slug: str) -> HttpResponse:
         )
         query = browse_query(filters)
         context |= {
-            "page": Paginator(rows, COMPARISONS_PER_PAGE).get_page(request.GET.get("page")),
+            "page": CountingPaginator(rows, COMPARISONS_PER_PAGE, matching=matching).get_page(request.GET.get("page")),
             "query": query,
             "filtered": bool(filters),
             "export_query": urlencode({"browser_filter": query}) if query else "",
