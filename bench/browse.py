@@ -9,7 +9,8 @@ the statistics once (which stores each comparison's agreement). Then the list pa
 as a lead, through Django's test client, for each filter on its own, a combination, and page 50.
 
 Prints one JSON line: per case, the p95 and median in milliseconds over the requests, the
-number of matching comparisons and the page's query count.
+number of matching comparisons and the page's query count; the statistics' computation time, and
+what storing each comparison's agreement costs in it: every figure (the first time), and none changed.
 
     .venv/bin/python bench/browse.py [--comparisons 100000] [--requests 30]
 """
@@ -17,6 +18,7 @@ number of matching comparisons and the page's query count.
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from datetime import timedelta
@@ -33,6 +35,7 @@ from bench.stats import PER_COMPARISON, populate
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_browse"
 VOCABULARY = 5000
 TARGET_P95_MS = 100
+MATCHING = re.compile(r'data-stat="matching">(\d+) comparison')
 
 
 def vocabulary(rng: random.Random) -> list[str]:
@@ -82,8 +85,8 @@ def spread(project) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE labeler_comparison SET created_at = now() - (hashint4(id::int) & 65535) * interval '74 seconds', "
-            "status = CASE WHEN id % 100 < 20 THEN 'ready' WHEN id % 100 < 25 THEN 'pending' "
-            "WHEN id % 100 < 27 THEN 'failed' ELSE 'complete' END WHERE project_id = %s",
+            "status = CASE WHEN id %% 100 < 20 THEN 'ready' WHEN id %% 100 < 25 THEN 'pending' "
+            "WHEN id %% 100 < 27 THEN 'failed' ELSE 'complete' END WHERE project_id = %s",
             [project.id],
         )
         cursor.execute("VACUUM ANALYZE")
@@ -139,9 +142,21 @@ def main() -> None:
     from django.urls import reverse
 
     from labeler.models import Comparison
+    from rankings.comparison_agreement import comparison_agreement_store
+    from rankings.models import ComparisonAgreement
     from rankings.stats import project_stats_refresh
 
+    refresh_started = time.perf_counter()
     project_stats_refresh(project_id=project.id)
+    refresh_seconds = time.perf_counter() - refresh_started
+    # What storing each comparison's agreement adds to it: every figure (the first computation), then none changed.
+    figures = dict(ComparisonAgreement.objects.filter(project=project).values_list("comparison_id", "exact"))
+    ComparisonAgreement.objects.filter(project=project).delete()
+    store = []
+    for _ in range(2):
+        store_started = time.perf_counter()
+        comparison_agreement_store(project=project, figures=figures)
+        store.append(round(time.perf_counter() - store_started, 2))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     setup_seconds = time.perf_counter() - started
@@ -163,7 +178,7 @@ def main() -> None:
         results[name] = {
             "p95_ms": figures["p95_ms"],
             "median_ms": figures["p50_ms"],
-            "matching": response.context["page"].paginator.count,
+            "matching": int(MATCHING.search(response.content.decode()).group(1)),
             "queries": len(queries),
         }
     print(
@@ -173,6 +188,8 @@ def main() -> None:
                 "comparisons": Comparison.objects.filter(project=project).count(),
                 "requests_per_case": args.requests,
                 "setup_seconds": round(setup_seconds, 1),
+                "stats_refresh_seconds": round(refresh_seconds, 1),
+                "agreement_store_seconds": {"all": store[0], "unchanged": store[1], "comparisons": len(figures)},
                 "target_p95_ms": TARGET_P95_MS,
                 "worst_p95_ms": max(result["p95_ms"] for result in results.values()),
                 "cases": results,

@@ -326,6 +326,8 @@ class Candidate(models.Model):
             models.UniqueConstraint(fields=["comparison", "sample_index"], name="candidate_sample_index_unique"),
         ]
         ordering = ["comparison_id", "sample_index"]
+        # The data browser's endpoint filter reads the comparisons of an endpoint from the index alone.
+        indexes = [models.Index(fields=["endpoint", "comparison"], name="candidate_endpoint_idx")]
 
     def __str__(self) -> str:
         return f"Candidate {self.sample_index} of comparison {self.comparison_id}"

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import F, Func, JSONField, Q, QuerySet, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Substr
 from django.http import QueryDict
 
 from labeler.models import Candidate, Comparison, Membership, Message, Project
@@ -76,14 +76,9 @@ class BrowseForm(forms.Form):
             (endpoint_id, name) for endpoint_id, name in project.endpoints.order_by("name").values_list("id", "name")
         ]
         self.fields["flag"].choices = anything + [(flag["key"], flag["label"]) for flag in project.flag_taxonomy]
-        # Anyone who may have ranked here: trainers who left keep their rankings, and a lead may filter by them.
         trainers = (
             get_user_model()
-            .objects.filter(
-                Q(memberships__project=project, memberships__role=Membership.Role.TRAINER)
-                | Q(id__in=Ranking.objects.filter(comparison__project=project).values("trainer_id").distinct())
-            )
-            .distinct()
+            .objects.filter(memberships__project=project, memberships__role=Membership.Role.TRAINER)
             .order_by("username")
         )
         self.fields["trainer"].choices = anything + list(trainers.values_list("id", "username"))
@@ -146,6 +141,22 @@ def comparisons_browse(*, project: Project, filters: dict) -> QuerySet[Compariso
     return comparisons.order_by("-created_at", "-id")
 
 
+def comparisons_rows(*, ids: list[int], excerpt_chars: int) -> list[dict]:
+    """What the list shows of these comparisons, in this order: read for one page's ids only, so that
+    the prompt and agreement joins never run over every matching comparison."""
+    rows = Comparison.objects.filter(id__in=ids).values(
+        "id",
+        "status",
+        "created_at",
+        "rankings_count",
+        "is_gold",
+        prompt=Substr("prompt_message__content", 1, excerpt_chars),
+        agreement=F("agreement_figure__exact"),
+    )
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[comparison_id] for comparison_id in ids if comparison_id in by_id]
+
+
 def text_search(text: str, *, vendor: str) -> Q:
     """Comparisons whose conversation has a message, or which have a candidate, matching `text`.
 
@@ -164,7 +175,9 @@ def text_search(text: str, *, vendor: str) -> Q:
     else:
         candidates = Candidate.objects.filter(text__icontains=text)
         messages = Message.objects.filter(content__icontains=text)
-    return Q(id__in=candidates.values("comparison_id")) | Q(conversation_id__in=messages.values("conversation_id"))
+    # One subquery, not two joined by OR: PostgreSQL answers an OR of two IN lists row by row.
+    prompted = Comparison.objects.filter(conversation_id__in=messages.values("conversation_id")).values("id")
+    return Q(id__in=candidates.values("comparison_id").union(prompted, all=True))
 
 
 def rankings_flagged(flag: str, *, vendor: str) -> QuerySet[Ranking]:

@@ -5,31 +5,16 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F
-from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.functional import cached_property
 
 from labeler.selectors import project_get_for_lead
 from rankings.adjudications import comparison_review
-from rankings.browse import BrowseForm, browse_query, comparisons_browse, tiers_lettered
+from rankings.browse import BrowseForm, browse_query, comparisons_browse, comparisons_rows, tiers_lettered
 
 COMPARISONS_PER_PAGE = 50
+MATCHES_SHOWN = 5000
 EXCERPT_CHARS = 160
-
-
-class CountingPaginator(Paginator):
-    """Counts the matching comparisons themselves: the joins that bring each row's prompt and agreement
-    would make the count read every matching prompt too."""
-
-    def __init__(self, rows, per_page: int, *, matching):
-        super().__init__(rows, per_page)
-        self.matching = matching
-
-    @cached_property
-    def count(self) -> int:
-        return self.matching.count()
 
 
 @login_required
@@ -41,22 +26,25 @@ def comparison_browse(request: HttpRequest, slug: str) -> HttpResponse:
         "tab": "browse",
         "form": form,
         "search_is_full_text": connection.vendor == "postgresql",
+        "matches_shown": MATCHES_SHOWN,
     }
     if form.is_valid():
         filters = form.filters()
-        matching = comparisons_browse(project=project, filters=filters)
-        rows = matching.values(
-            "id",
-            "status",
-            "created_at",
-            "rankings_count",
-            "is_gold",
-            prompt=Substr("prompt_message__content", 1, EXCERPT_CHARS),
-            agreement=F("agreement_figure__exact"),
-        )
+        matching = comparisons_browse(project=project, filters=filters).values_list("id", flat=True)
+        if filters:
+            # The newest matches, at most one more than are shown, in one query: a count of every match
+            # would read as much as the list itself, and a lead narrows the filters rather than paging on.
+            ids = list(matching[: MATCHES_SHOWN + 1])
+            more = len(ids) > MATCHES_SHOWN
+            page = Paginator(ids[:MATCHES_SHOWN], COMPARISONS_PER_PAGE).get_page(request.GET.get("page"))
+        else:
+            more = False
+            page = Paginator(matching, COMPARISONS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = comparisons_rows(ids=list(page.object_list), excerpt_chars=EXCERPT_CHARS)
         query = browse_query(filters)
         context |= {
-            "page": CountingPaginator(rows, COMPARISONS_PER_PAGE, matching=matching).get_page(request.GET.get("page")),
+            "page": page,
+            "more": more,
             "query": query,
             "filtered": bool(filters),
             "export_query": urlencode({"browser_filter": query}) if query else "",

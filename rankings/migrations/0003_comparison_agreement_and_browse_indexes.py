@@ -42,4 +42,8 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["project", "exact"], name="comparison_agreement_band_idx")],
             },
         ),
+        migrations.AddIndex(
+            model_name="ranking",
+            index=models.Index(fields=["trainer", "comparison"], name="ranking_trainer_comparison_idx"),
+        ),
     ]
