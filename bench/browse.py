@@ -110,7 +110,6 @@ def cases(project, words: list[str]) -> dict[str, dict]:
     return {
         "no_filter": {},
         "text": {"q": word},
-        "text_common": {"q": words[0]},
         "status": {"status": "ready"},
         "endpoint": {"endpoint": endpoint.id},
         "flag": {"flag": "untruthful"},
