@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Func, JSONField, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Substr
 from django.http import QueryDict
@@ -29,6 +29,7 @@ SEARCH_CONFIG = "english"
 # Every value of every member of a ranking's `flags`: the flag keys it set.
 FLAG_KEYS_PATH = "$.*[*]"
 MAX_TEXT_CHARS = 200
+BROWSE_TIMEOUT_MS = 3000
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,23 @@ def comparisons_browse(*, project: Project, filters: dict) -> QuerySet[Compariso
     if end := filters.get("created_to"):
         comparisons = comparisons.filter(created_at__lt=datetime.combine(end + timedelta(days=1), time(), UTC))
     return comparisons.order_by("-created_at", "-id")
+
+
+def newest_matches(matching: QuerySet, *, limit: int) -> list[int] | None:
+    """The first `limit` ids of `matching`; None if PostgreSQL gave up after BROWSE_TIMEOUT_MS.
+
+    A word found in nearly every text (common words a lead might try) makes full-text search
+    read every message and candidate: the page says so instead of holding a worker for seconds.
+    """
+    if connection.vendor != "postgresql":
+        return list(matching[:limit])
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{BROWSE_TIMEOUT_MS}ms"])
+            return list(matching[:limit])
+    except OperationalError:
+        return None
 
 
 def comparisons_rows(*, ids: list[int], excerpt_chars: int) -> list[dict]:

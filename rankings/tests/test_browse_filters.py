@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from labeler.models import Comparison
+from rankings import browse
 from rankings.browse import browse_filters_parse, browse_query, comparisons_browse, text_search
 from rankings.comparison_agreement import comparison_agreement_store
 from rankings.models import ComparisonAgreement
@@ -121,3 +123,11 @@ def test_storing_the_figures_writes_only_what_changed(project, corpus):
     del figures[corpus.refund.id]
     assert comparison_agreement_store(project=project, figures=figures) == 2
     assert dict(ComparisonAgreement.objects.filter(project=project).values_list("comparison_id", "exact")) == figures
+
+
+def test_a_search_that_would_take_too_long_is_given_up(project, corpus, monkeypatch):
+    monkeypatch.setattr(browse, "BROWSE_TIMEOUT_MS", 50)
+    slow = Comparison.objects.filter(id__in=RawSQL("SELECT id FROM labeler_comparison, pg_sleep(0.5)", []))
+    assert browse.newest_matches(slow.values_list("id", flat=True), limit=10) is None
+    quick = comparisons_browse(project=project, filters={"q": "sea"}).values_list("id", flat=True)
+    assert browse.newest_matches(quick, limit=10) == [corpus.poem.id]

@@ -35,8 +35,9 @@ def test_the_list_takes_as_many_queries_for_a_full_page_as_for_four_rows(lead_cl
     assert queries_of(lead_client, url, {"page": 2}) == few
     assert queries_of(lead_client, url, query) == few_filtered
     # The user, the project, the form's endpoints and trainers (the session is cached); then the count,
-    # the page's ids and their rows; filtered, the newest matches' ids (no count) and the page's rows.
-    assert (few, few_filtered) == (7, 6)
+    # the page's ids and their rows. Filtered: the newest matches' ids under a time limit (its savepoint,
+    # the limit, the ids, the release; no count) and the page's rows.
+    assert (few, few_filtered) == (7, 9)
 
 
 def test_the_list_shows_the_matching_comparisons_and_hands_them_to_an_export(lead_client, project, corpus):

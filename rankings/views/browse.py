@@ -10,7 +10,14 @@ from django.template.response import TemplateResponse
 
 from labeler.selectors import project_get_for_lead
 from rankings.adjudications import comparison_review
-from rankings.browse import BrowseForm, browse_query, comparisons_browse, comparisons_rows, tiers_lettered
+from rankings.browse import (
+    BrowseForm,
+    browse_query,
+    comparisons_browse,
+    comparisons_rows,
+    newest_matches,
+    tiers_lettered,
+)
 
 COMPARISONS_PER_PAGE = 50
 MATCHES_SHOWN = 5000
@@ -34,7 +41,10 @@ def comparison_browse(request: HttpRequest, slug: str) -> HttpResponse:
         if filters:
             # The newest matches, at most one more than are shown, in one query: a count of every match
             # would read as much as the list itself, and a lead narrows the filters rather than paging on.
-            ids = list(matching[: MATCHES_SHOWN + 1])
+            ids = newest_matches(matching, limit=MATCHES_SHOWN + 1)
+            if ids is None:
+                form.add_error(None, "These filters match too much to list in time: add words, or another filter.")
+                return TemplateResponse(request, "rankings/browse.html", context)
             more = len(ids) > MATCHES_SHOWN
             page = Paginator(ids[:MATCHES_SHOWN], COMPARISONS_PER_PAGE).get_page(request.GET.get("page"))
         else:
