@@ -5,6 +5,7 @@ from labeler.models import (
     Candidate,
     Comparison,
     Conversation,
+    Invitation,
     Membership,
     Message,
     ModelEndpoint,
@@ -27,9 +28,22 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "project", "role", "created_at"]
+    list_display = ["user", "project", "role", "paused_at", "created_at"]
     list_filter = ["role"]
     raw_id_fields = ["user", "project"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "project", "role", "sent_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    raw_id_fields = ["project", "invited_by", "accepted_by"]
+    # Only the link's hash is stored; new links come from the members page, which mails them.
+    readonly_fields = ["token_hash"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(ModelEndpoint)

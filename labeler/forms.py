@@ -39,7 +39,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = [
             "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
-            "lease_minutes", "system_prompt", "turn_limit",
+            "lease_minutes", "revise_minutes", "system_prompt", "turn_limit",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
@@ -52,11 +52,17 @@ class ProjectForm(forms.ModelForm):
         self.fields["skip_reason_lines"].initial = "\n".join(self.instance.skip_reasons)
         # Only chat projects use it: a comparison project's form may leave it out.
         self.fields["turn_limit"].required = False
+        # Older forms and scripts that leave it out keep the project's window.
+        self.fields["revise_minutes"].required = False
 
     def clean_turn_limit(self) -> int:
         return (
             self.cleaned_data["turn_limit"] or self.instance.turn_limit or Project._meta.get_field("turn_limit").default
         )
+
+    def clean_revise_minutes(self) -> int:
+        value = self.cleaned_data["revise_minutes"]
+        return self.instance.revise_minutes if value is None else value
 
     def clean_flags(self) -> list[dict]:
         try:
@@ -118,3 +124,38 @@ class ProjectForm(forms.ModelForm):
 class MembershipForm(forms.Form):
     username = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.TRAINER)
+
+
+class InvitationForm(forms.Form):
+    addresses = forms.CharField(
+        label="E-mail addresses",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "ana@example.org\nben@example.org,lead"}),
+        help_text="One per line: an address, or an address, a comma and a role (trainer or lead).",
+    )
+    csv_file = forms.FileField(
+        label="Or a CSV file",
+        required=False,
+        help_text="The same lines (address, optional role); a header row is allowed.",
+    )
+    role = forms.ChoiceField(
+        label="Role, where a line names none", choices=Membership.Role.choices, initial=Membership.Role.TRAINER
+    )
+
+    MAX_CSV_BYTES = 1024 * 1024
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload = cleaned.get("csv_file")
+        if upload is not None:
+            if upload.size > self.MAX_CSV_BYTES:
+                raise forms.ValidationError("The CSV file is over 1 MB: split it.")
+            try:
+                cleaned["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise forms.ValidationError("The CSV file is not UTF-8 text.") from error
+            if cleaned.get("addresses", "").strip():
+                raise forms.ValidationError("Paste a list or upload a file, not both.")
+        else:
+            cleaned["text"] = cleaned.get("addresses", "")
+        return cleaned

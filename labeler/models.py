@@ -61,6 +61,13 @@ class Project(models.Model):
     ties_allowed = models.BooleanField(default=True)
     rationale_required = models.BooleanField(default=False)
     lease_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
+    revise_minutes = models.PositiveIntegerField(
+        "minutes to revise a ranking",
+        default=60,
+        db_default=60,
+        help_text="How long after submitting a trainer may revise a ranking, while its comparison still waits "
+        "for other trainers' rankings. 0: rankings cannot be revised.",
+    )
     flag_taxonomy = models.JSONField(default=default_flag_taxonomy, blank=True)
     skip_reasons = models.JSONField(
         default=default_skip_reasons, blank=True, help_text="The reasons a trainer may pick when skipping."
@@ -124,6 +131,8 @@ class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A paused trainer keeps their membership and rankings but may not take or submit comparisons.
+    paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -132,6 +141,50 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.project} · {self.role}"
+
+
+class Invitation(models.Model):
+    """An e-mailed link that lets its holder create an account and join a project with a role.
+
+    Only the token's SHA-256 is stored: a leaked database holds no usable link.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.Role)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "email"], name="invitation_project_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.project} ({self.role})"
+
+    def status_at(self, now) -> "Invitation.Status":
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.Status.PENDING
 
 
 class ModelEndpoint(models.Model):

@@ -5,9 +5,10 @@ import re
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.text import slugify
 
-from labeler.models import Comparison, Membership, Project
+from labeler.models import Assignment, Comparison, Membership, Project
 from ranklab.errors import RankLabError
 
 _FLAG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -80,7 +81,10 @@ def membership_set(*, project: Project, username: str, role: str) -> Membership:
     if membership.role == Membership.Role.LEAD and role != Membership.Role.LEAD:
         _check_another_lead_remains(project=project, leaving=membership)
     membership.role = role
-    membership.save(update_fields=["role"])
+    if role == Membership.Role.LEAD:
+        # Only trainers are paused: a trainer made lead is a lead in full.
+        membership.paused_at = None
+    membership.save(update_fields=["role", "paused_at"])
     return membership
 
 
@@ -92,6 +96,50 @@ def membership_remove(*, project: Project, membership_id: int) -> None:
     if membership.role == Membership.Role.LEAD:
         _check_another_lead_remains(project=project, leaving=membership)
     membership.delete()
+
+
+@transaction.atomic
+def membership_pause(*, project: Project, membership_id: int) -> Membership:
+    """Stop a trainer taking or submitting comparisons; the comparisons they hold go back to the queue."""
+    membership = _trainer_locked(project=project, membership_id=membership_id)
+    if membership.paused_at is not None:
+        return membership
+    now = timezone.now()
+    membership.paused_at = now
+    membership.save(update_fields=["paused_at"])
+    # A chat turn is the trainer's own conversation, no one else's to take: only queue leases go back.
+    Assignment.objects.filter(
+        comparison__project=project,
+        comparison__project__kind=Project.Kind.COMPARISON,
+        trainer_id=membership.user_id,
+        status=Assignment.Status.ACTIVE,
+    ).update(status=Assignment.Status.EXPIRED, finished_at=now)
+    return membership
+
+
+@transaction.atomic
+def membership_resume(*, project: Project, membership_id: int) -> Membership:
+    """Let a paused trainer rank again."""
+    membership = _trainer_locked(project=project, membership_id=membership_id)
+    if membership.paused_at is not None:
+        membership.paused_at = None
+        membership.save(update_fields=["paused_at"])
+    return membership
+
+
+def _trainer_locked(*, project: Project, membership_id: int) -> Membership:
+    # The lease locks the same row: a pause waits for a lease in flight, and releases it too.
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(project=project, id=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise RankLabError("That person is not a member of this project.")
+    if membership.role != Membership.Role.TRAINER:
+        raise RankLabError("Only trainers can be paused: a lead does not rank.")
+    return membership
 
 
 def _check_another_lead_remains(*, project: Project, leaving: Membership) -> None:

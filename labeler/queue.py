@@ -91,7 +91,7 @@ def _own_leases(*, project: Project, trainer, now) -> tuple[Assignment | None, l
 
 
 def assignment_lease_next(*, project: Project, trainer) -> Assignment | None:
-    """The trainer's current lease, or a new one on the best comparison open to them; None when done."""
+    """The trainer's current lease, or a new one on the best comparison open to them; None when done or paused."""
     lease = LEASE_BY_VENDOR.get(connection.vendor, _lease_step_by_step)
     return lease(project=project, trainer=trainer)
 
@@ -118,8 +118,13 @@ def _lease_step_by_step(*, project: Project, trainer) -> Assignment | None:
     for _ in range(_RETRIES):
         with transaction.atomic():
             commit_without_flush()
-            # One claim at a time per trainer: a double click must not take two comparisons.
-            Membership.objects.select_for_update().filter(project=project, user=trainer).values_list("id").first()
+            # One claim at a time per trainer: a double click must not take two comparisons. The
+            # lock is a pause's too: a trainer paused takes nothing.
+            membership = (
+                Membership.objects.select_for_update().filter(project=project, user=trainer).values("paused_at").first()
+            )
+            if membership is not None and membership["paused_at"] is not None:
+                return None
             now = timezone.now()
             current, lapsed = _own_leases(project=project, trainer=trainer, now=now)
             if current is not None:

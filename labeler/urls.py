@@ -1,17 +1,27 @@
 from django.urls import path
 
-from labeler.views import endpoints, imports, projects
+from labeler.views import endpoints, imports, invitations, members, projects
 
 urlpatterns = [
     path("projects/new/", projects.project_create, name="project_create"),
     path("p/<slug:slug>/", projects.project_detail, name="project_detail"),
     path("p/<slug:slug>/settings/", projects.project_settings, name="project_settings"),
-    path("p/<slug:slug>/members/", projects.project_members, name="project_members"),
+    path("p/<slug:slug>/members/", members.project_members, name="project_members"),
     path(
         "p/<slug:slug>/members/<int:membership_id>/remove/",
-        projects.project_member_remove,
+        members.project_member_remove,
         name="project_member_remove",
     ),
+    path("p/<slug:slug>/members/<int:membership_id>/pause/", members.project_member_pause, name="project_member_pause"),
+    path(
+        "p/<slug:slug>/members/<int:membership_id>/resume/",
+        members.project_member_resume,
+        name="project_member_resume",
+    ),
+    path("p/<slug:slug>/invitations/", members.project_invite, name="project_invite"),
+    path("p/<slug:slug>/invitations/<int:invitation_id>/revoke/", members.invitation_revoke, name="invitation_revoke"),
+    path("p/<slug:slug>/invitations/<int:invitation_id>/resend/", members.invitation_resend, name="invitation_resend"),
+    path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("p/<slug:slug>/import/", imports.project_import, name="project_import"),
     path("p/<slug:slug>/import/rejects/<str:key>/", imports.project_import_rejects, name="project_import_rejects"),
     path("p/<slug:slug>/endpoints/", endpoints.endpoint_list, name="endpoint_list"),

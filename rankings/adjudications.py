@@ -5,6 +5,7 @@ On a gold comparison it is also the truth that trainers' gold accuracy is measur
 trainers are never told which comparisons are gold (the queue serves them like any other).
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -12,32 +13,46 @@ from django.http import Http404
 
 from labeler.conversations import comparison_messages
 from labeler.models import Candidate, Comparison, Project
-from rankings.agreement import average_ranks, comparison_figures
+from rankings.agreement import comparison_figures
 from rankings.consensus import ranked_pairs
 from rankings.models import Adjudication, Ranking
 from rankings.refresh import enqueue_stats_refresh
+from ranklab import untrusted_json
 from ranklab.errors import RankLabError
 
 Tiers = list[list[int]]
+
+# The ruling is a list of lists of candidate ids.
+_TIERS_DEPTH = 2
+
+
+@dataclass
+class ReviewCard:
+    """A candidate as the review shows it: lettered in sample order, with the trainers' flags on it."""
+
+    candidate: Candidate
+    letter: str
+    # Flag label → how many trainers set it on this candidate.
+    flags: dict[str, int]
+    consensus_rank: int | None
+    # Tied with the card above in the ruling the form starts from.
+    tied: bool = False
 
 
 @dataclass
 class Review:
     comparison: Comparison
     prompt: list[dict]
-    candidates: list[Candidate]
-    # One row per ranking: the ranking, and each candidate's rank and flags (in `candidates` order).
+    # In the order the ruling form starts from (see `ruling_start`).
+    cards: list[ReviewCard]
+    # One row per ranking: the ranking, its tiers as candidate letters, and its flags as "letter: label".
     rows: list[dict]
     consensus: Tiers
-    consensus_ranks: list[float | None]
+    consensus_letters: list[list[str]]
     agreement: float | None
     adjudication: Adjudication | None
-    # The ruling form's starting point: the lead's ruling, else the consensus, as tier numbers (1 = best).
-    ruling: list[int]
-
-    @property
-    def candidate_rulings(self) -> list[tuple[Candidate, int]]:
-        return list(zip(self.candidates, self.ruling, strict=True))
+    # Why the ruling starts where it does, when it starts from no decided order.
+    start_note: str
 
 
 def comparison_review(*, project: Project, comparison_id: int) -> Review:
@@ -53,45 +68,87 @@ def comparison_review(*, project: Project, comparison_id: int) -> Review:
     tiers = [ranking.tiers for ranking in rankings]
     consensus = ranked_pairs(tiers) if tiers else []
     figures = comparison_figures(tiers)
-
-    def ranks_of(tiers: Tiers) -> list[float | None]:
-        ranks = average_ranks(tiers)
-        return [ranks.get(candidate.id) for candidate in candidates]
-
-    rows = [
-        {
-            "ranking": ranking,
-            "cells": [
-                {"rank": rank, "flags": ranking.flags.get(str(candidate.id), [])}
-                for rank, candidate in zip(ranks_of(ranking.tiers), candidates, strict=True)
-            ],
-        }
-        for ranking in rankings
+    letters = {candidate.id: chr(ord("A") + index) for index, candidate in enumerate(candidates)}
+    labels = {flag["key"]: flag["label"] for flag in project.flag_taxonomy}
+    consensus_rank = {candidate: index + 1 for index, tier in enumerate(consensus) for candidate in tier}
+    flag_counts: dict[int, Counter] = {candidate.id: Counter() for candidate in candidates}
+    rows = []
+    for ranking in rankings:
+        flags = []
+        for candidate in candidates:
+            for key in ranking.flags.get(str(candidate.id), []):
+                flag_counts[candidate.id][labels.get(key, key)] += 1
+                flags.append(f"{letters[candidate.id]}: {labels.get(key, key)}")
+        rows.append({"ranking": ranking, "tiers": named_tiers(ranking.tiers, letters), "flags": flags})
+    start, start_note = ruling_start(
+        adjudication.tiers if adjudication else None, consensus, [candidate.id for candidate in candidates]
+    )
+    by_id = {candidate.id: candidate for candidate in candidates}
+    cards = [
+        ReviewCard(
+            candidate=by_id[candidate_id],
+            letter=letters[candidate_id],
+            flags=dict(flag_counts[candidate_id]),
+            consensus_rank=consensus_rank.get(candidate_id),
+            tied=position > 0,
+        )
+        for tier in start
+        for position, candidate_id in enumerate(tier)
     ]
     return Review(
         comparison=comparison,
         prompt=comparison_messages(comparison_id=comparison.id),
-        candidates=candidates,
+        cards=cards,
         rows=rows,
         consensus=consensus,
-        consensus_ranks=ranks_of(consensus),
+        consensus_letters=named_tiers(consensus, letters),
         agreement=figures.exact if figures is not None else None,
         adjudication=adjudication,
-        ruling=_tier_numbers(adjudication.tiers if adjudication else consensus, candidates),
+        start_note=start_note,
     )
 
 
-def _tier_numbers(tiers: Tiers, candidates: list[Candidate]) -> list[int]:
-    number = {candidate: index + 1 for index, tier in enumerate(tiers) for candidate in tier}
-    return [number.get(candidate.id, position + 1) for position, candidate in enumerate(candidates)]
+def ruling_start(ruling: Tiers | None, consensus: Tiers, candidates: list[int]) -> tuple[Tiers, str]:
+    """Where the lead's ruling form starts, and a note when that is no decided order.
+
+    The lead's own ruling if there is one, else the trainers' consensus with its ties. A
+    consensus that ties every candidate decides nothing: the cards then start in candidate
+    order, untied, and the note says that this order is no one's judgement.
+    """
+    known = set(candidates)
+
+    def covers(tiers: Tiers) -> bool:
+        return {candidate for tier in tiers for candidate in tier} == known
+
+    if ruling and covers(ruling):
+        return [list(tier) for tier in ruling], ""
+    if len(consensus) > 1 and covers(consensus):
+        return [list(tier) for tier in consensus], ""
+    if not consensus:
+        return [[candidate] for candidate in candidates], "No trainer has ranked this comparison yet."
+    return (
+        [[candidate] for candidate in candidates],
+        "The trainers' consensus ties every candidate, so nothing is decided: the cards are in candidate order. "
+        "Put them in your order before saving.",
+    )
 
 
-def tiers_from_ranks(ranks: dict[int, int]) -> Tiers:
-    """Candidate → rank number (1 = best; equal numbers tie) into tiers, best first."""
-    tiers: dict[int, list[int]] = {}
-    for candidate, rank in sorted(ranks.items(), key=lambda item: (item[1], item[0])):
-        tiers.setdefault(rank, []).append(candidate)
-    return list(tiers.values())
+def named_tiers(tiers: Tiers, names: dict[int, str]) -> list[list[str]]:
+    """Tiers of candidate ids as tiers of their names (letters), best first."""
+    return [[names.get(candidate, str(candidate)) for candidate in tier] for tier in tiers]
+
+
+def ruling_from(data) -> Tiers:
+    """The ruling form's tiers (JSON, as the cards left them), checked for shape; raises RankLabError."""
+    try:
+        tiers = untrusted_json.loads(data.get("tiers", ""), max_depth=_TIERS_DEPTH)
+    except (ValueError, TypeError) as error:
+        raise RankLabError("The ruling could not be read; reload the page and try again.") from error
+    if not isinstance(tiers, list) or not all(
+        isinstance(tier, list) and all(isinstance(c, int) and not isinstance(c, bool) for c in tier) for tier in tiers
+    ):
+        raise RankLabError("The ruling must be tiers of candidate ids; reload the page and try again.")
+    return tiers
 
 
 def adjudication_save(

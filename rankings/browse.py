@@ -4,7 +4,7 @@ trainer, agreement band and creation date.
 `BrowseForm` reads the filters from a query string (the page's, or the one an export was handed)
 and `comparisons_browse` turns them into one queryset. Text is PostgreSQL full-text search over
 the messages of each comparison's conversation and its candidates, through expression GIN
-indexes (rankings/migrations/0004_browse_search_indexes.py), so writing a message or a candidate costs
+indexes (rankings/migrations/0005_browse_search_indexes.py), so writing a message or a candidate costs
 only its index entry; SQLite, the embedded default, matches substrings instead.
 """
 
@@ -224,6 +224,6 @@ def _in_band(comparisons: QuerySet[Comparison], project: Project, band: Band) ->
     return comparisons.filter(id__in=measured.values("comparison_id"))
 
 
-def tiers_lettered(tiers: list[list[int]], letters: dict[int, str]) -> str:
-    """A ranking as the browser prints it: best first, ties joined, e.g. "B > A = D > C"."""
-    return " > ".join(" = ".join(sorted(letters.get(candidate, "?") for candidate in tier)) for tier in tiers)
+def tiers_text(tiers: list[list[str]]) -> str:
+    """Tiers of candidate letters as the browser prints them: best first, ties joined, "B > A = D > C"."""
+    return " > ".join(" = ".join(tier) for tier in tiers)

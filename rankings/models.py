@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from labeler.models import HARMFUL, HELPFUL, RANKING_QUESTIONS, Assignment, Candidate, Comparison, Project
 
@@ -39,6 +40,8 @@ class Ranking(models.Model):
     matches_display_order = models.BooleanField(default=False)
     confirmed_display_order = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the trainer last revised it (rankings/revisions.py); submitted_at stays the first submission.
+    revised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -48,6 +51,8 @@ class Ranking(models.Model):
             models.Index(fields=["trainer", "submitted_at"], name="ranking_trainer_idx"),
             # The data browser's trainer filter reads a trainer's comparisons from the index alone.
             models.Index(fields=["trainer", "comparison"], name="ranking_trainer_comparison_idx"),
+            # Few rankings are ever revised: the sweep for stale statistics finds the latest revisions here.
+            models.Index(fields=["-revised_at"], condition=Q(revised_at__isnull=False), name="ranking_revised_idx"),
         ]
 
     def __str__(self) -> str:

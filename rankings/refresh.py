@@ -58,14 +58,24 @@ def project_stats_refresh_once(*, project_id: int) -> bool:
 
 
 def projects_with_stale_stats() -> list[int]:
-    """Projects with a ranking submitted after their statistics were last computed (or never)."""
+    """Projects with a ranking submitted or revised after their statistics were last computed (or never)."""
     latest = (
         Ranking.objects.filter(comparison__project=OuterRef("pk")).order_by("-submitted_at").values("submitted_at")[:1]
     )
+    latest_revision = (
+        Ranking.objects.filter(comparison__project=OuterRef("pk"), revised_at__isnull=False)
+        .order_by("-revised_at")
+        .values("revised_at")[:1]
+    )
     return list(
-        Project.objects.annotate(latest=Subquery(latest))
+        Project.objects.annotate(latest=Subquery(latest), latest_revision=Subquery(latest_revision))
         .filter(latest__isnull=False)
-        .filter(Q(stats__isnull=True) | Q(stats__computed_at__isnull=True) | Q(stats__computed_at__lt=F("latest")))
+        .filter(
+            Q(stats__isnull=True)
+            | Q(stats__computed_at__isnull=True)
+            | Q(stats__computed_at__lt=F("latest"))
+            | Q(stats__computed_at__lt=F("latest_revision"))
+        )
         .values_list("id", flat=True)
     )
 

@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max
 from django.utils import timezone
 
 from labeler.harm import ATTACK_TACTICS
-from labeler.models import Assignment, Comparison, Project
+from labeler.models import Assignment, Comparison, Membership, Project
+from labeler.selectors import MembershipPaused
 from rankings.models import Ranking
 from rankings.refresh import stats_maybe_refresh
 from rankings.signals import comparison_completed
@@ -59,8 +60,13 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
         check_assignment_open(assignment=assignment, comparison=comparison)
         candidate_ids = set(comparison.candidates.values_list("id", flat=True))
         check_judgement(judgement=judgement, comparison=comparison, candidate_ids=candidate_ids)
-        check_attacks(attacks=judgement.attacks, project=project, candidate_ids=candidate_ids, names=_names(assignment))
-        matches = _matches_display_order(judgement.tiers, assignment.display_order)
+        check_attacks(
+            attacks=judgement.attacks,
+            project=project,
+            candidate_ids=candidate_ids,
+            names=display_order_names(assignment.display_order),
+        )
+        matches = display_order_matches(judgement.tiers, assignment.display_order)
         if matches and not judgement.confirmed_display_order:
             raise ConfirmationNeeded(
                 "You kept the candidates exactly in the order they were shown. Confirm that this is your ranking."
@@ -148,12 +154,18 @@ def _assignment_of(*, assignment_id: int, trainer, project: Project, lock: str) 
 
     Locking "comparison" brings the comparison along in the same statement.
     """
-    assignments = Assignment.objects.filter(id=assignment_id, trainer=trainer, comparison__project=project)
+    # Read in the same statement: a trainer paused since the page was checked submits nothing.
+    paused = Membership.objects.filter(project=project, user=trainer, paused_at__isnull=False)
+    assignments = Assignment.objects.filter(id=assignment_id, trainer=trainer, comparison__project=project).annotate(
+        trainer_paused=Exists(paused)
+    )
     if lock == "comparison":
         assignments = assignments.select_related("comparison")
     assignment = assignments.select_for_update(of=(lock,)).first()
     if assignment is None:
         raise RankLabError("This comparison is not assigned to you.")
+    if assignment.trainer_paused:
+        raise MembershipPaused(project)
     return assignment
 
 
@@ -232,12 +244,12 @@ def check_attacks(*, attacks, project: Project, candidate_ids: set[int], names: 
             raise RankLabError(f"{name}: unknown attack tactic {tactic!r}.")
 
 
-def _names(assignment: Assignment) -> dict[int, str]:
+def display_order_names(display_order: list[int]) -> dict[int, str]:
     """Candidates as the trainer saw them: lettered in the order shown."""
-    return {candidate: f"Candidate {chr(ord('A') + index)}" for index, candidate in enumerate(assignment.display_order)}
+    return {candidate: f"Candidate {chr(ord('A') + index)}" for index, candidate in enumerate(display_order)}
 
 
-def _matches_display_order(tiers: list[list[int]], display_order: list[int]) -> bool:
+def display_order_matches(tiers: list[list[int]], display_order: list[int]) -> bool:
     return all(len(tier) == 1 for tier in tiers) and [tier[0] for tier in tiers] == display_order
 
 

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from rankings.views import browse, chat, dashboard, ranking, redteam
+from rankings.views import browse, chat, dashboard, history, ranking, redteam
 
 urlpatterns = [
     path("", ranking.home, name="home"),
     path("p/<slug:slug>/rank/", ranking.rank_next, name="rank_next"),
     path("p/<slug:slug>/rank/<int:assignment_id>/submit/", ranking.rank_submit, name="rank_submit"),
     path("p/<slug:slug>/rank/<int:assignment_id>/skip/", ranking.rank_skip, name="rank_skip"),
+    path("p/<slug:slug>/rankings/", history.rank_history, name="rank_history"),
+    path("p/<slug:slug>/rankings/<int:ranking_id>/revise/", history.ranking_revise_page, name="ranking_revise"),
     path("p/<slug:slug>/chat/", chat.chat_list, name="chat_list"),
     path("p/<slug:slug>/chat/new/", chat.chat_start, name="chat_start"),
     path("p/<slug:slug>/chat/<int:conversation_id>/", chat.chat_detail, name="chat_detail"),

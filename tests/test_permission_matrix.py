@@ -21,10 +21,13 @@ from exports.models import Export, Webhook
 from exports.tokens import token_create
 from exports.webhooks import webhook_create
 from labeler.importing import rejects_report_save
-from labeler.models import Membership, Project
+from labeler.invitation_lists import Invitee
+from labeler.invitations import invitations_create
+from labeler.models import Invitation, Membership, Project
 from labeler.tests.factories import MembershipFactory, ModelEndpointFactory, ProjectFactory, UserFactory
 from privacy.models import PiiSpan
 from rankings.chat import conversation_start
+from rankings.models import Ranking
 from rankings.tests.factories import lease, ready_comparisons
 from safety.audits import suite_create
 from safety.models import AuditProbe, ModerationEndpoint, ModerationVerdict
@@ -38,6 +41,11 @@ ACCESS = {
     "project_settings": "lead",
     "project_members": "lead",
     "project_member_remove": "lead",
+    "project_member_pause": "lead",
+    "project_member_resume": "lead",
+    "project_invite": "lead",
+    "invitation_revoke": "lead",
+    "invitation_resend": "lead",
     "project_import": "lead",
     "project_import_rejects": "lead",
     "endpoint_list": "lead",
@@ -51,6 +59,8 @@ ACCESS = {
     "rank_next": "trainer",
     "rank_submit": "trainer",
     "rank_skip": "trainer",
+    "rank_history": "trainer",
+    "ranking_revise": "trainer",
     "chat_list": "trainer",
     "chat_start": "trainer",
     "chat_detail": "trainer",
@@ -97,7 +107,8 @@ ACCESS = {
     "pii_span_mark": "member",
 }
 POST_ONLY = {
-    "project_member_remove", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",
+    "project_member_remove", "project_member_pause", "project_member_resume", "project_invite", "invitation_revoke",
+    "invitation_resend", "endpoint_delete", "endpoint_test", "sampling_retry_failed", "sampling_resample",
     "rank_submit", "rank_skip", "project_stats_recompute", "adjudication_remove", "token_revoke", "webhook_add",
     "webhook_remove", "chat_start", "chat_turn", "chat_rank", "chat_continue", "chat_answer", "chat_branch",
     "chat_retry", "chat_end", "redteam_safe_answer", "moderation_review", "audit_suite_default",
@@ -117,6 +128,12 @@ OTHERS = {
     "readyz": {"*": (200, 405)},
     "metrics": {"*": (200, 405)},
     "login": {"*": (200, 200)},
+    "password_reset": {"*": (200, 200)},
+    "password_reset_done": {"*": (200, 405)},
+    "password_reset_confirm": {"*": (200, 200)},
+    "password_reset_complete": {"*": (200, 405)},
+    # A made-up link: nobody's invitation, whoever asks.
+    "invitation_accept": {"*": (404, 404)},
     "logout": {"*": (405, 302)},
     "api_schema": {"*": (200, 405)},
     "api_docs": {"*": (200, 405)},
@@ -153,6 +170,11 @@ def world(tmp_path, settings):
     superuser = UserFactory(is_staff=True, is_superuser=True)
     comparison = ready_comparisons(project, 2)[0]
     assignment = lease(project, people["trainer"].user)
+    ranked = project.comparisons.exclude(id=assignment.comparison_id).first()
+    candidates = list(ranked.candidates.values_list("id", flat=True))
+    ranking = Ranking.objects.create(
+        comparison=ranked, trainer=people["trainer"].user, tiers=[[c] for c in candidates], display_order=candidates
+    )
     conversation = conversation_start(project=project, trainer=people["trainer"].user)
     rejects = rejects_report_save(project=project, rejects=[])
     endpoint = ModelEndpointFactory(project=project, base_url="http://127.0.0.1:9/v1", timeout_seconds=2)
@@ -176,6 +198,14 @@ def world(tmp_path, settings):
     )
     baseline = ModelEndpointFactory(project=project, base_url="http://127.0.0.1:9/v1", timeout_seconds=2)
     run = finished_run(suite, endpoint, baseline)
+    sent = invitations_create(
+        project=project,
+        invitees=[Invitee(line=1, email="invited@example.org", role=Membership.Role.TRAINER)],
+        invited_by=None,
+        site_url="http://testserver",
+    )
+    assert sent.invited
+    invitation = Invitation.objects.get(project=project)
     span = PiiSpan.objects.create(
         project=project,
         conversation_id=comparison.conversation_id,
@@ -197,6 +227,7 @@ def world(tmp_path, settings):
         "endpoint_id": endpoint.id,
         "comparison_id": comparison.id,
         "assignment_id": assignment.id,
+        "ranking_id": ranking.id,
         "conversation_id": conversation.id,
         "key": rejects,
         "export_id": export.id,
@@ -207,6 +238,9 @@ def world(tmp_path, settings):
         "run_id": run.id,
         "probe_id": probe.id,
         "span_id": span.id,
+        "invitation_id": invitation.id,
+        "token": "not-a-real-invitation",
+        "uidb64": "MQ",
         "object_id": "1",
         "content_type_id": "1",
         "id": str(superuser.id),

@@ -17,11 +17,3 @@ def num(value, digits: int = 2) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value):.{int(digits)}f}"
-
-
-@register.filter
-def rank(value) -> str:
-    """An average rank: 2.0 → "2", 2.5 → "2.5"; unseen → "—"."""
-    if value is None:
-        return "—"
-    return f"{value:g}"

@@ -1,15 +1,17 @@
 """A lead reviews a comparison, rules on it (the ruling becomes the consensus) and can make it gold."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
 from labeler.models import Comparison, Membership
 from labeler.queue import assignment_lease_next
 from labeler.tests.factories import MembershipFactory
-from rankings.adjudications import adjudication_save, tiers_from_ranks
+from rankings.adjudications import adjudication_save, ruling_start
 from rankings.models import Adjudication
 from rankings.stats import project_stats_refresh
-from rankings.tests.stats_data import candidate_ids, comparison_with, small_project
+from rankings.tests.stats_data import candidate_ids, comparison_with, rank, small_project
 from ranklab.errors import RankLabError
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +29,15 @@ def test_the_review_shows_every_ranking_side_by_side_escaped(lead_client, projec
     for trainer in data["trainers"]:
         assert trainer.username in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert "untruthful" in html
+    assert "Untruthful" in html
     assert "Consensus (ranked pairs)" in html
+
+
+def test_the_review_shows_each_ranking_as_tiers_of_candidate_letters(lead_client, project):
+    comparison = small_project(project)["comparisons"][1]  # ranked A › B › C and A › B = C
+    html = lead_client.get(review_url(comparison)).content.decode()
+    assert '<span class="tier">B = C</span>' in html
+    assert "2.5" not in html and "1.5" not in html
 
 
 def test_a_ruling_becomes_the_consensus_and_can_make_the_comparison_gold(
@@ -36,7 +45,7 @@ def test_a_ruling_becomes_the_consensus_and_can_make_the_comparison_gold(
 ):
     comparison = small_project(project)["comparisons"][0]
     ids = candidate_ids(comparison)
-    form = {f"rank_{ids[0]}": "2", f"rank_{ids[1]}": "1", f"rank_{ids[2]}": "2", "note": "B is right", "gold": "on"}
+    form = {"tiers": json.dumps([[ids[1]], [ids[0], ids[2]]]), "note": "B is right", "gold": "on"}
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = lead_client.post(review_url(comparison), form)
     assert response.status_code == 302 and response.url == review_url(comparison)
@@ -56,8 +65,10 @@ def test_a_ruling_becomes_the_consensus_and_can_make_the_comparison_gold(
 def test_a_ruling_must_rank_every_candidate(lead_client, project):
     comparison = small_project(project)["comparisons"][0]
     ids = candidate_ids(comparison)
-    response = lead_client.post(review_url(comparison), {f"rank_{ids[0]}": "1"}, follow=True)
-    assert "Give every candidate a rank number" in response.content.decode()
+    response = lead_client.post(review_url(comparison), {"tiers": json.dumps([[ids[0]]])}, follow=True)
+    assert "Rank every candidate of this comparison" in response.content.decode()
+    response = lead_client.post(review_url(comparison), {"tiers": '[["x"]]'}, follow=True)
+    assert "The ruling must be tiers of candidate ids" in response.content.decode()
     assert not Adjudication.objects.filter(comparison=comparison).exists()
 
 
@@ -81,14 +92,34 @@ def test_withdrawing_a_ruling_restores_the_trainers_consensus(lead_client, lead,
     assert not Comparison.objects.get(id=comparison.id).is_gold
 
 
-def test_equal_rank_numbers_tie():
-    assert tiers_from_ranks({10: 2, 11: 1, 12: 2, 13: 3}) == [[11], [10, 12], [13]]
+def test_the_ruling_starts_from_the_lead_s_ruling_then_the_consensus_with_its_ties():
+    assert ruling_start([[12], [10, 11]], [[10], [11], [12]], [10, 11, 12]) == ([[12], [10, 11]], "")
+    assert ruling_start(None, [[11], [10, 12]], [10, 11, 12]) == ([[11], [10, 12]], "")
+
+
+def test_a_fully_tied_consensus_prefills_no_decided_ruling():
+    start, note = ruling_start(None, [[10, 11, 12]], [10, 11, 12])
+    assert start == [[10], [11], [12]]
+    assert "ties every candidate" in note
+    assert ruling_start(None, [], [10, 11]) == ([[10], [11]], "No trainer has ranked this comparison yet.")
+
+
+def test_a_fully_tied_consensus_is_said_on_the_review_page(lead_client, project):
+    data = small_project(project)
+    comparison = comparison_with(project, ["one", "two"])
+    ids = candidate_ids(comparison)
+    rank(comparison, data["trainers"][0], [[0], [1]])
+    rank(comparison, data["trainers"][1], [[1], [0]])
+    html = lead_client.get(review_url(comparison)).content.decode()
+    assert "ties every candidate" in html
+    assert html.index(f'data-id="{ids[0]}"') < html.index(f'data-id="{ids[1]}"')
+    assert 'data-tied="1"' not in html
 
 
 def test_a_lead_of_another_project_cannot_rule(outsider_client, project):
     comparison = small_project(project)["comparisons"][0]
     ids = candidate_ids(comparison)
-    form = {f"rank_{i}": "1" for i in ids}
+    form = {"tiers": json.dumps([ids])}
     assert outsider_client.post(review_url(comparison), form).status_code == 404
     assert not Adjudication.objects.exists()
 

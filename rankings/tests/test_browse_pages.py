@@ -68,7 +68,7 @@ def test_a_comparison_shows_its_conversation_candidates_and_every_ranking(lead_c
     trainers = [trainer.username for trainer in corpus.trainers[:2]]
     assert all(f'data-trainer="{username}"' in page for username in trainers)
     assert "A &gt; B" in page and "B &gt; A" in page  # each ranking's tiers, best first
-    assert 'B: <span class="badge bad">Untruthful / hallucination</span>' in page
+    assert '<span class="badge bad">B: Untruthful / hallucination</span>' in page
 
 
 def test_ties_show_as_one_tier(lead_client, project, corpus):

@@ -5,10 +5,11 @@ from celery import current_app as app
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from labeler.queue import assignment_lease_next
 from labeler.tests.model_server import free_port
-from rankings.models import ProjectStats
+from rankings.models import ProjectStats, Ranking
 from rankings.refresh import enqueue_stats_refresh, projects_with_stale_stats, stats_maybe_refresh
 from rankings.stats import project_stats_refresh
 from rankings.tests.factories import submit
@@ -32,6 +33,16 @@ def test_beat_finds_the_projects_whose_rankings_are_newer_than_their_stats(proje
     assert project.id not in projects_with_stale_stats()
     comparison = comparison_with(project, ["new one", "new two", "new three"])
     rank(comparison, data["trainers"][0], [[0], [1], [2]])
+    assert project.id in projects_with_stale_stats()
+
+
+@pytest.mark.django_db
+def test_beat_finds_a_project_whose_ranking_was_revised_after_its_stats(project):
+    data = small_project(project)
+    project_stats_refresh(project_id=project.id)
+    assert project.id not in projects_with_stale_stats()
+    ranking = data["comparisons"][0].rankings.first()
+    Ranking.objects.filter(id=ranking.id).update(revised_at=timezone.now())
     assert project.id in projects_with_stale_stats()
 
 

@@ -9,14 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from labeler.selectors import project_get_for_lead
-from rankings.adjudications import comparison_review
+from rankings.adjudications import comparison_review, named_tiers
 from rankings.browse import (
     BrowseForm,
     browse_query,
     comparisons_browse,
     comparisons_rows,
     newest_matches,
-    tiers_lettered,
+    tiers_text,
 )
 
 COMPARISONS_PER_PAGE = 50
@@ -67,30 +67,16 @@ def comparison_browse_detail(request: HttpRequest, slug: str, comparison_id: int
     """One comparison as it stands: its conversation, its candidates as trainers saw them, every ranking."""
     project = project_get_for_lead(user=request.user, slug=slug)
     review = comparison_review(project=project, comparison_id=comparison_id)
-    letters = {candidate.id: chr(ord("A") + index) for index, candidate in enumerate(review.candidates)}
-    flag_labels = {flag["key"]: flag["label"] for flag in project.flag_taxonomy}
-    rankings = [
-        {
-            "ranking": row["ranking"],
-            "tiers": tiers_lettered(row["ranking"].tiers, letters),
-            "flags": [
-                (letters.get(int(candidate), "?"), [flag_labels.get(key, key) for key in keys])
-                for candidate, keys in sorted(
-                    row["ranking"].flags.items(), key=lambda item: letters.get(int(item[0]), "?")
-                )
-                if keys
-            ],
-        }
-        for row in review.rows
-    ]
+    cards = sorted(review.cards, key=lambda card: card.letter)
+    letters = {card.candidate.id: card.letter for card in cards}
     context = {
         "project": project,
         "tab": "browse",
         "review": review,
-        "candidates": [(letters[candidate.id], candidate) for candidate in review.candidates],
-        "rankings": rankings,
-        "consensus": tiers_lettered(review.consensus, letters),
-        "ruling": tiers_lettered(review.adjudication.tiers, letters) if review.adjudication else "",
+        "cards": cards,
+        "rankings": [{**row, "tiers": tiers_text(row["tiers"])} for row in review.rows],
+        "consensus": tiers_text(review.consensus_letters),
+        "ruling": tiers_text(named_tiers(review.adjudication.tiers, letters)) if review.adjudication else "",
         "back": request.GET.get("back", ""),
     }
     return TemplateResponse(request, "rankings/browse_detail.html", context)

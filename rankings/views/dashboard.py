@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from labeler.selectors import project_get_for_lead
 from rankings import adjudications
-from rankings.adjudications import adjudication_save, tiers_from_ranks
+from rankings.adjudications import adjudication_save, ruling_from
 from rankings.charts import bar_chart, line_chart, scatter
 from rankings.filter_errors import ReviewedVerdict, filter_error_rates
 from rankings.models import ProjectStats
@@ -103,22 +103,17 @@ def comparison_review(request: HttpRequest, slug: str, comparison_id: int) -> Ht
     review = adjudications.comparison_review(project=project, comparison_id=comparison_id)
     if request.method == "POST":
         try:
-            ranks = {candidate.id: int(request.POST[f"rank_{candidate.id}"]) for candidate in review.candidates}
-        except (KeyError, ValueError):
-            messages.error(request, "Give every candidate a rank number (1 = best; equal numbers tie).")
+            adjudication_save(
+                comparison=review.comparison,
+                lead=request.user,
+                tiers=ruling_from(request.POST),
+                note=request.POST.get("note", ""),
+                gold=request.POST.get("gold") == "on",
+            )
+        except RankLabError as error:
+            messages.error(request, str(error))
         else:
-            try:
-                adjudication_save(
-                    comparison=review.comparison,
-                    lead=request.user,
-                    tiers=tiers_from_ranks(ranks),
-                    note=request.POST.get("note", ""),
-                    gold=request.POST.get("gold") == "on",
-                )
-            except RankLabError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, "Ruling saved: it is now this comparison's consensus.")
+            messages.success(request, "Ruling saved: it is now this comparison's consensus.")
         return redirect("comparison_review", slug=project.slug, comparison_id=comparison_id)
     context = {"project": project, "tab": "dashboard", "review": review}
     return TemplateResponse(request, "rankings/comparison_review.html", context)

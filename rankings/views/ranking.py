@@ -38,9 +38,8 @@ WAITING_SHOWN = 1000
 def home(request: HttpRequest) -> HttpResponse:
     """Every project of the user, with what waits for them and what they ranked today."""
     projects = list(projects_for_user(user=request.user))
-    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     ranked_today = dict(
-        Ranking.objects.filter(trainer=request.user, submitted_at__gte=today)
+        Ranking.objects.filter(trainer=request.user, submitted_at__gte=_start_of_today())
         .values_list("comparison__project")
         .annotate(n=Count("id"))
     )
@@ -49,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
         project.is_trainer = project.role == Membership.Role.TRAINER
         waiting = (
             comparisons_waiting_count(project=project, trainer=request.user, up_to=WAITING_SHOWN + 1)
-            if project.is_trainer
+            if project.is_trainer and project.paused_at is None
             else 0
         )
         project.waiting, project.waiting_more = min(waiting, WAITING_SHOWN), waiting > WAITING_SHOWN
@@ -123,8 +122,25 @@ def _rank_page(
         context.update(comparison_context(project, assignment, submitted))
         context["submit_url"] = reverse("rank_submit", args=[project.slug, assignment.id])
         context["skip_url"] = reverse("rank_skip", args=[project.slug, assignment.id])
+    context["progress"] = rank_progress(project=project, trainer=request.user, leased=assignment is not None)
+    context["progress_oob"] = bool(request.htmx)
+    context["guidelines_aside"] = True
     template = "rankings/rank.html#rank-area" if request.htmx else "rankings/rank.html"
     return TemplateResponse(request, template, context)
+
+
+def rank_progress(*, project: Project, trainer, leased: bool) -> dict:
+    """What the trainer ranked in the project today, and what is left for them (the comparison on screen included)."""
+    done = Ranking.objects.filter(
+        trainer=trainer, comparison__project=project, submitted_at__gte=_start_of_today()
+    ).count()
+    waiting = comparisons_waiting_count(project=project, trainer=trainer, up_to=WAITING_SHOWN + 1)
+    left = min(waiting, WAITING_SHOWN) + int(leased)
+    return {"done": done, "left": left, "total": done + left, "more": waiting > WAITING_SHOWN}
+
+
+def _start_of_today():
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def comparison_context(project: Project, assignment: Assignment, submitted) -> dict:

@@ -24,6 +24,8 @@ DEMO_PEOPLE = [
     ("trainer1", "ranklab-trainer1", Membership.Role.TRAINER),
     ("trainer2", "ranklab-trainer2", Membership.Role.TRAINER),
 ]
+# A superuser for Django's admin (/admin/): it belongs to no project, as an administrator need not rank.
+DEMO_ADMIN = ("demo-admin", "ranklab-admin")
 DEMO_GUIDELINES = """\
 Rank the candidate answers from **best** to **worst** for the last user message.
 
@@ -37,13 +39,17 @@ Flag every problem you see, even on the best answer. Skip when you cannot judge.
 
 
 class Command(BaseCommand):
-    help = "Create the demo project, a lead and two trainers, and import the demo prompts."
+    help = "Create the demo project, a lead, two trainers and an administrator, and import the demo prompts."
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("The demo accounts have well-known passwords: not in production.")
         with transaction.atomic():
             users = {key: self._user(username, password) for key, (username, password, _) in self._people()}
+            admin = self._user(DEMO_ADMIN[0], DEMO_ADMIN[1])
+            if not (admin.is_staff and admin.is_superuser):
+                admin.is_staff = admin.is_superuser = True
+                admin.save(update_fields=["is_staff", "is_superuser"])
             project, _ = Project.objects.get_or_create(
                 slug=DEMO_SLUG,
                 defaults={"name": "Demo: everyday assistant", "guidelines": DEMO_GUIDELINES, "k": 4, "overlap": 2},
@@ -73,6 +79,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in at http://127.0.0.1:{settings.RANKLAB_WEB_PORT}/ as:")
         for _, (username, password, role) in self._people():
             self.stdout.write(f"  {role:<8} {username} / {password}")
+        self.stdout.write(
+            f"  {'admin':<8} {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  (http://127.0.0.1:{settings.RANKLAB_WEB_PORT}/admin/)"
+        )
 
     def _embedded_model(self, project: Project) -> None:
         ModelEndpoint.objects.get_or_create(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labeler', '0006_skip_reasons'),
+        ('labeler', '0009_project_revise_minutes'),
     ]
 
     operations = [

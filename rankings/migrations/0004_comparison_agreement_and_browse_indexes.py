@@ -4,8 +4,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labeler", "0006_skip_reasons"),
-        ("rankings", "0002_red_team"),
+        ("labeler", "0010_browse_indexes"),
+        ("rankings", "0003_ranking_revised_at"),
     ]
 
     operations = [

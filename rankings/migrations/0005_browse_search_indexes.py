@@ -45,8 +45,8 @@ def _drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labeler", "0006_skip_reasons"),
-        ("rankings", "0003_comparison_agreement_and_browse_indexes"),
+        ("labeler", "0010_browse_indexes"),
+        ("rankings", "0004_comparison_agreement_and_browse_indexes"),
     ]
 
     operations = [migrations.RunPython(_create, _drop, elidable=False)]
