@@ -20,7 +20,7 @@ from rankings.browse import (
 )
 
 COMPARISONS_PER_PAGE = 50
-MATCHES_SHOWN = 5000
+MATCHES_SHOWN = 2000
 EXCERPT_CHARS = 160
 
 
