@@ -1,13 +1,17 @@
 """Recomputing every statistic of a project with 100,000 rankings, and serving its dashboard.
 
 A fresh PostgreSQL database (`ranklab_bench_stats`, dropped and migrated here) gets one project:
-33,334 comparisons of K=4 candidates from two endpoints, three rankings each (100,002 rankings
-by 30 trainers of different care, ties included), 3% gold comparisons with the lead's ruling,
-some skips and flags, all bulk-inserted. Then `project_stats_refresh` runs (the whole
-computation the background task does), and the lead's dashboard is requested 20 times.
-Prints one JSON line: the recompute seconds, rankings per second, its peak memory (the process's
-high-water mark, and the peak tracemalloc sees in a second, traced run), the dashboard's median and
-worst response time, and its query count.
+33,334 comparisons of K=4 candidates from two endpoints (a third of the answers markdown with a
+list, most with a header, some with bold, as chat models write; the rest plain prose), three
+rankings each (100,002 rankings by 30 trainers of different care, ties included), 3% gold
+comparisons with the lead's ruling, some skips and flags, all bulk-inserted. Then
+`project_stats_refresh` runs (the whole computation the background task does), and the lead's
+dashboard is requested 20 times.
+Prints one JSON line: the recompute seconds (wall clock, and this process's CPU time;
+style-controlled Bradley–Terry and the trainers' length preference included), rankings per
+second, its peak memory (the process's high-water mark, and the peak tracemalloc sees in a
+second, traced run), the dashboard's median and worst response time, its query count, and the
+fitted length effect.
 
     .venv/bin/python bench/stats.py [--rankings 100000]
 """
@@ -52,6 +56,8 @@ def populate(rankings: int, seed: int = 1):
     from rankings.models import Adjudication, Ranking
 
     rng = random.Random(seed)
+    # Its own stream, so the rankings are those of the bench before answers had markdown.
+    styling = random.Random(seed + 1)
     User = get_user_model()
     lead = User.objects.create_user("lead")
     project = Project.objects.create(name="Bench", slug="bench", k=K, overlap=PER_COMPARISON)
@@ -90,6 +96,11 @@ def populate(rankings: int, seed: int = 1):
             for index in range(K):
                 words = max(5, int(rng.lognormvariate(4, 0.6)))
                 text = " ".join(["word"] * words) + f" {comparison.id}-{index}"
+                if styling.random() < 1 / 3:
+                    items = "".join(f"- point {item}\n" for item in range(styling.randint(2, 6)))
+                    header = "## Answer\n\n" if styling.random() < 0.7 else ""
+                    bold = "**In short:** word." if styling.random() < 0.5 else "In short: word."
+                    text = f"{header}{text}\n\n{items}\n{bold}"
                 candidates.append(
                     Candidate(
                         comparison=comparison, sample_index=index, text=text, endpoint=endpoints[index % 2],
@@ -173,10 +184,11 @@ def main() -> None:
 
     rankings = Ranking.objects.filter(comparison__project=project).count()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with CaptureQueriesContext(connection) as queries:
         stats = project_stats_refresh(project_id=project.id)
     recompute = time.perf_counter() - started
+    recompute_cpu = time.process_time() - cpu_started
     recompute_queries = len(queries)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     data = stats.data
@@ -208,6 +220,9 @@ def main() -> None:
                 "setup_seconds": round(setup_seconds, 1),
                 "recompute_seconds": round(recompute, 2),
                 "rankings_per_second": round(rankings / recompute),
+                # This process's CPU time alone: on a machine shared with other work it moves less than
+                # the wall-clock time (the database's own work is not in it).
+                "recompute_cpu_seconds": round(recompute_cpu, 2),
                 "recompute_queries": recompute_queries,
                 "recompute_peak_rss_growth_mb": round((rss_after - rss_before) / 1024, 1),
                 "recompute_peak_rss_mb": round(rss_after / 1024, 1),
@@ -220,6 +235,8 @@ def main() -> None:
                 "agreement_exact": round(data["agreement"]["exact"], 4),
                 "krippendorff_alpha": round(data["agreement"]["krippendorff_alpha"], 4),
                 "flagged_trainers": len(data["flagged_trainers"]),
+                "style_control_battles": data["style_control"]["battles"],
+                "length_effect": round(data["style_control"]["effects"][0]["coefficient"], 4),
             }
         )
     )

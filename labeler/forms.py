@@ -39,7 +39,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = [
             "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
-            "lease_minutes", "revise_minutes", "system_prompt", "turn_limit",
+            "lease_minutes", "revise_minutes", "system_prompt", "turn_limit", "length_preference_bar",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
@@ -54,6 +54,8 @@ class ProjectForm(forms.ModelForm):
         self.fields["turn_limit"].required = False
         # Older forms and scripts that leave it out keep the project's window.
         self.fields["revise_minutes"].required = False
+        # Left out, the bar stays as it was (or the default).
+        self.fields["length_preference_bar"].required = False
 
     def clean_turn_limit(self) -> int:
         return (
@@ -63,6 +65,10 @@ class ProjectForm(forms.ModelForm):
     def clean_revise_minutes(self) -> int:
         value = self.cleaned_data["revise_minutes"]
         return self.instance.revise_minutes if value is None else value
+
+    def clean_length_preference_bar(self) -> int:
+        value = self.cleaned_data["length_preference_bar"]
+        return self.instance.length_preference_bar if value is None else value
 
     def clean_flags(self) -> list[dict]:
         try:

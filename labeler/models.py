@@ -86,6 +86,13 @@ class Project(models.Model):
     turn_limit = models.PositiveSmallIntegerField(
         "user turns per conversation", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    length_preference_bar = models.PositiveSmallIntegerField(
+        "length-preference bar (percentage points)",
+        default=10,
+        validators=[MaxValueValidator(100)],
+        help_text="A trainer is listed to look at once they pick the longer answer this many points more often "
+        "than the consensus does (the whole 95% interval above it).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

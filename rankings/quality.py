@@ -19,8 +19,8 @@ from itertools import combinations
 from scipy.stats import binomtest
 
 from rankings.agreement import Relations, half_credit, pair_relations
-from rankings.bias import longer_wins
 from rankings.consensus import ranked_pairs_of_wins
+from ranklab.intervals import paired_difference_interval
 
 Tiers = list[list[int]]
 
@@ -47,14 +47,45 @@ class RankingRecord:
 
     # Agreement, quality, length bias and the arena all need these: each is derived once per ranking.
     relations: Relations = field(init=False, repr=False, compare=False)
+    # The relations' values alone, pairs in id order: what the array computations take.
+    relation_values: tuple[int, ...] = field(init=False, repr=False, compare=False)
     # (pairs the longer candidate won, non-tied pairs of different length); (0, 0) without lengths.
     longer_wins: tuple[int, int] = field(init=False, repr=False, compare=False)
+    # Per pair, in `relation_values` order: +1 if the first candidate is the longer, -1 if the second, 0 if
+    # neither (or lengths unknown). A relation times its sign is positive where the longer one won.
+    length_signs: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        relations = pair_relations(self.tiers)
-        object.__setattr__(self, "relations", relations)
-        longer = longer_wins(self.tiers, self.lengths, relations=relations) if self.lengths else (0, 0)
+        # pair_relations and longer_wins, in one pass over the ranking: it runs for every ranking.
+        position = {candidate: index for index, tier in enumerate(self.tiers) for candidate in tier}
+        ordered = sorted(position)
+        values = _relation_values(tuple(position[candidate] for candidate in ordered))
+        pairs = _index_pairs(len(ordered))
+        object.__setattr__(
+            self, "relations", {(ordered[i], ordered[j]): v for (i, j), v in zip(pairs, values, strict=True)}
+        )
+        object.__setattr__(self, "relation_values", values)
+        signs, longer = (0,) * len(values), (0, 0)
+        if lengths := self.lengths:
+            size = [lengths.get(candidate) for candidate in ordered]
+            signs = tuple(
+                0 if size[i] is None or size[j] is None else (size[i] > size[j]) - (size[i] < size[j]) for i, j in pairs
+            )
+            decided = [value * sign for value, sign in zip(values, signs, strict=True) if value and sign]
+            longer = (sum(product > 0 for product in decided), len(decided))
         object.__setattr__(self, "longer_wins", longer)
+        object.__setattr__(self, "length_signs", signs)
+
+
+@lru_cache(maxsize=16)
+def _index_pairs(n: int) -> list[tuple[int, int]]:
+    return list(combinations(range(n), 2))
+
+
+@lru_cache(maxsize=65536)
+def _relation_values(tier_of: tuple[int, ...]) -> tuple[int, ...]:
+    """`pair_relations` values of candidates 0..n-1 in the given tiers: a few hundred patterns cover a project."""
+    return tuple((tier_of[i] < tier_of[j]) - (tier_of[i] > tier_of[j]) for i, j in _index_pairs(len(tier_of)))
 
 
 @dataclass(frozen=True)
@@ -73,8 +104,9 @@ class Thresholds:
     # from turning two coincidences into a flag.
     display_order_chance_floor: float = 0.05
     display_order_p: float = 0.001
-    # Longer-wins share above the other trainers' by more than this.
-    length_margin: float = 0.15
+    # Length preference (how much more often the trainer picks the longer answer than the consensus
+    # does) whose interval lies wholly above this bar; a project setting.
+    length_preference_bar: float = 0.10
     # Agreement is also judged against the project's typical careful level (the upper-quartile
     # trainer's, which stays put while up to 3 in 4 trainers are careless) less this margin; the
     # lower of that and `agreement_floor` is the bar, so a hard task where every careful trainer
@@ -99,9 +131,50 @@ class MeanBound:
         if not values:
             return None
         mean = sum(values) / len(values)
-        sd = max(statistics.pstdev(values) if len(values) > 1 else 0.0, thresholds.min_sd)
+        # Not statistics.pstdev: its exact arithmetic is slow on a whole project's scores.
+        spread = math.fsum((value - mean) ** 2 for value in values) / len(values)
+        sd = max(math.sqrt(spread), thresholds.min_sd)
         margin = thresholds.z * sd / math.sqrt(len(values))
         return cls(mean=mean, n=len(values), lower=mean - margin, upper=mean + margin)
+
+
+@dataclass(frozen=True)
+class LengthPreference:
+    """A trainer's choices on the pairs of different length that they and the reference both decided.
+
+    `score` is how much more often the trainer picked the longer answer than the reference (the
+    leave-one-out consensus, or the lead's ruling) did on the same pairs: p(trainer) − p(reference),
+    with Newcombe's interval for paired shares.
+    """
+
+    both_longer: int
+    only_trainer_longer: int
+    only_reference_longer: int
+    both_shorter: int
+
+    @property
+    def pairs(self) -> int:
+        return self.both_longer + self.only_trainer_longer + self.only_reference_longer + self.both_shorter
+
+    @property
+    def score(self) -> float | None:
+        return (self.only_trainer_longer - self.only_reference_longer) / self.pairs if self.pairs else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return paired_difference_interval(
+            self.both_longer, self.only_trainer_longer, self.only_reference_longer, self.both_shorter
+        )
+
+    def as_dict(self) -> dict:
+        pairs = self.pairs
+        return {
+            "score": self.score,
+            "ci": list(interval) if (interval := self.interval) else None,
+            "pairs": pairs,
+            "trainer_share": (self.both_longer + self.only_trainer_longer) / pairs if pairs else None,
+            "reference_share": (self.both_longer + self.only_reference_longer) / pairs if pairs else None,
+        }
 
 
 @dataclass
@@ -122,8 +195,10 @@ class TrainerQuality:
     kept_order_chance: float | None = None
     kept_order_p: float | None = None
     longer_wins: MeanBound | None = None
-    # The other trainers' mean longer-wins share, and the agreement bar this trainer was held to.
-    others_longer: float | None = None
+    length_preference: LengthPreference | None = None
+    # Comparisons behind `length_preference`.
+    length_comparisons: int = 0
+    # The agreement bar this trainer was held to.
     agreement_reference: float | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -168,7 +243,7 @@ class TrainerQuality:
             "kept_order_chance": self.kept_order_chance,
             "kept_order_p": self.kept_order_p,
             "longer_wins": bound(self.longer_wins),
-            "others_longer": self.others_longer,
+            "length_preference": self.length_preference and self.length_preference.as_dict(),
             "agreement_reference": self.agreement_reference,
             "reasons": self.reasons,
         }
@@ -201,19 +276,43 @@ def trainer_quality(
     agreement: dict[int, list[float]] = defaultdict(list)
     gold_scores: dict[int, list[float]] = defaultdict(list)
     longer: dict[int, list[float]] = defaultdict(list)
+    # Trainer → [both picked the longer, only the trainer did, only the reference did, neither], and
+    # the comparisons that added to it.
+    length_choices: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    length_comparisons: dict[int, int] = defaultdict(int)
     mine: dict[int, list[RankingRecord]] = defaultdict(list)
     for comparison, group in by_comparison.items():
         relations = [record.relations for record in group]
         fixed = references.get(comparison) or gold.get(comparison)
         fixed_relations = pair_relations(fixed) if fixed else None
         truth = pair_relations(gold[comparison]) if comparison in gold else None
+        pairs = group[0].relations.keys()
+        aligned = bool(pairs) and all(record.relations.keys() == pairs for record in group)
         for index, record in enumerate(group):
             mine[record.trainer].append(record)
-            reference = fixed_relations
-            if reference is None and len(group) > 1:
+            # The reference's relation values in this record's pair order (0 where it has none).
+            reference_values = None
+            if fixed_relations is not None:
+                if (score := half_credit(relations[index], fixed_relations)) is not None:
+                    agreement[record.trainer].append(score)
+                reference_values = tuple(fixed_relations.get(pair, 0) for pair in relations[index])
+            elif aligned and len(group) > 1:
+                # The usual case, every trainer saw the same candidates: the values alone decide.
+                reference_values = _leave_one_out_values(group, index)
+                agreement[record.trainer].append(_half_credit_values(record.relation_values, reference_values))
+            elif len(group) > 1:
                 reference = _leave_one_out(group, index)
-            if reference is not None and (score := half_credit(relations[index], reference)) is not None:
-                agreement[record.trainer].append(score)
+                if (score := half_credit(relations[index], reference)) is not None:
+                    agreement[record.trainer].append(score)
+                reference_values = tuple(reference.get(pair, 0) for pair in relations[index])
+            if (
+                reference_values is not None
+                and record.lengths
+                and _count_length_choices(
+                    length_choices[record.trainer], record.relation_values, reference_values, record.length_signs
+                )
+            ):
+                length_comparisons[record.trainer] += 1
             if truth is not None and (score := half_credit(relations[index], truth)) is not None:
                 gold_scores[record.trainer].append(score)
             if record.lengths:
@@ -221,8 +320,6 @@ def trainer_quality(
                 if pairs:
                     longer[record.trainer].append(won / pairs)
 
-    longer_sum = sum(sum(shares) for shares in longer.values())
-    longer_n = sum(len(shares) for shares in longer.values())
     results = {}
     for trainer in mine.keys() | skips.keys():
         own = mine.get(trainer, [])
@@ -230,6 +327,9 @@ def trainer_quality(
         quality.agreement = MeanBound.of(agreement.get(trainer, []), thresholds=thresholds)
         quality.gold = MeanBound.of(gold_scores.get(trainer, []), thresholds=thresholds)
         quality.longer_wins = MeanBound.of(longer.get(trainer, []), thresholds=thresholds)
+        if length_comparisons.get(trainer):
+            quality.length_preference = LengthPreference(*length_choices[trainer])
+            quality.length_comparisons = length_comparisons[trainer]
         if own:
             quality.median_seconds = statistics.median(record.duration_ms for record in own) / 1000
             quality.flag_rate = sum(record.flagged or record.flags > 0 for record in own) / len(own)
@@ -242,13 +342,39 @@ def trainer_quality(
                 quality.chose_first_chance = sum(1 / len(r.display_order) for r in single) / len(single)
             if shown:
                 quality.kept_order_chance = sum(1 / math.factorial(len(r.display_order)) for r in shown) / len(shown)
-        own_longer = longer.get(trainer, [])
-        others_n = longer_n - len(own_longer)
-        quality.others_longer = (longer_sum - sum(own_longer)) / others_n if others_n else None
         results[trainer] = quality
     for trainer, reasons in flag_trainers(results, thresholds=thresholds).items():
         results[trainer].reasons = reasons
     return results
+
+
+def _half_credit_values(own: tuple[int, ...], reference: tuple[int, ...]) -> float:
+    """`half_credit` of relation values over the same pairs (at least one)."""
+    return sum(1.0 if a == b else 0.5 if a == 0 or b == 0 else 0.0 for a, b in zip(own, reference, strict=True)) / len(
+        own
+    )
+
+
+def _count_length_choices(
+    counts: list[int], own: tuple[int, ...], reference: tuple[int, ...], signs: tuple[int, ...]
+) -> bool:
+    """Add the pairs of different length that both decided to `counts` (see `length_choices`); whether any."""
+    added = False
+    for mine, theirs, sign in zip(own, reference, signs, strict=True):
+        if mine and theirs and sign:
+            counts[(mine * sign < 0) * 2 + (theirs * sign < 0)] += 1
+            added = True
+    return added
+
+
+def _leave_one_out_values(group: list[RankingRecord], index: int) -> tuple[int, ...]:
+    """`_leave_one_out` for a group whose rankings all judged the same candidates, as relation values."""
+    if len(group) == 2:
+        return group[1 - index].relation_values
+    n = (1 + math.isqrt(1 + 8 * len(group[index].relation_values))) // 2
+    return _consensus_values(
+        n, tuple(sorted(record.relation_values for position, record in enumerate(group) if position != index))
+    )
 
 
 def _leave_one_out(group: list[RankingRecord], index: int) -> Relations:
@@ -320,7 +446,6 @@ def flag_trainers(
 
 def _reasons(quality: TrainerQuality, *, k: int | None, thresholds: Thresholds) -> list[str]:
     reasons = []
-    others_longer = quality.others_longer
     enough = quality.rankings >= thresholds.min_comparisons
     agreement = quality.agreement
     if (
@@ -358,16 +483,18 @@ def _reasons(quality: TrainerQuality, *, k: int | None, thresholds: Thresholds) 
                 f"Keeps the displayed order: {quality.kept_order} of {quality.rankings} rankings submitted "
                 f"exactly as shown, where chance is at most {chance:.0%} (p = {p:.1g})."
             )
-    longer = quality.longer_wins
+    preference = quality.length_preference
     if (
-        enough
-        and longer
-        and longer.n >= thresholds.min_comparisons
-        and others_longer is not None
-        and longer.lower > others_longer + thresholds.length_margin
+        preference
+        and quality.length_comparisons >= thresholds.min_comparisons
+        and (interval := preference.interval)
+        and interval[0] > thresholds.length_preference_bar
     ):
+        shares = preference.as_dict()
         reasons.append(
-            f"Prefers longer answers: the longer candidate won {longer.mean:.0%} of their pairs "
-            f"(at least {longer.lower:.0%}), against {others_longer:.0%} for the other trainers."
+            f"Prefers longer answers: picked the longer answer in {shares['trainer_share']:.0%} of "
+            f"{preference.pairs} pairs where the consensus did in {shares['reference_share']:.0%}, "
+            f"{preference.score * 100:+.0f} points (95% CI {interval[0] * 100:+.0f} to {interval[1] * 100:+.0f}), "
+            f"above the bar of {thresholds.length_preference_bar * 100:+.0f}."
         )
     return reasons

@@ -6,8 +6,9 @@ with rankings newer than their stats, and after every N submissions.
 """
 
 import gc
+import math
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, astuple, dataclass, fields
 from datetime import timedelta
 from itertools import combinations
 
@@ -15,13 +16,14 @@ import numpy as np
 import orjson
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, TextField
+from django.db.models import Case, Count, Max, Q, TextField, When
 from django.db.models.functions import Cast, Length
 from django.utils import timezone
 
 from labeler.models import Assignment, Candidate, Comparison, ModelEndpoint, Project
 from rankings.agreement import (
     PairCounts,
+    aligned_figures,
     kendall_w,
     krippendorff_alpha,
     pair_value_rows,
@@ -29,13 +31,64 @@ from rankings.agreement import (
 )
 from rankings.bias import Share, position_bias
 from rankings.comparison_agreement import comparison_agreement_store
-from rankings.consensus import bradley_terry
+from rankings.consensus import BradleyTerryFit, bradley_terry_fit
 from rankings.models import Adjudication, ProjectStats, Ranking
 from rankings.quality import RankingRecord, Thresholds, trainer_quality
+from rankings.style import COVARIATES, style_of
 
 DISAGREEMENT_QUEUE = 25
 PROMPT_EXCERPT_CHARS = 240
 CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class AlignedBlock:
+    """Comparisons with the same number of rankings, all of which judged the comparison's same `n`
+    candidates: `values[g, i]` is the `i`-th ranking's relation values of `comparisons[g]`, whose
+    candidates, sorted, are `candidates[g]`. Nearly every comparison is in one; the figures take
+    them as arrays, a few operations for thousands of comparisons."""
+
+    comparisons: list[int]
+    values: np.ndarray
+    candidates: np.ndarray
+
+    @property
+    def rankings(self) -> int:
+        return self.values.shape[1]
+
+
+def _aligned_blocks(by_comparison: dict[int, list[RankingRecord]]) -> tuple[list[AlignedBlock], list[int]]:
+    """The comparisons in aligned blocks, and those whose rankings judged different candidates."""
+    grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
+    others = []
+    for comparison_id, group in by_comparison.items():
+        pairs = group[0].relations.keys()
+        if pairs and all(record.relations.keys() == pairs for record in group):
+            grouped[(len(group), len(pairs))].append(comparison_id)
+        else:
+            others.append(comparison_id)
+    blocks = []
+    for comparison_ids in grouped.values():
+        groups = [by_comparison[comparison_id] for comparison_id in comparison_ids]
+        blocks.append(
+            AlignedBlock(
+                comparisons=comparison_ids,
+                values=np.array([[record.relation_values for record in group] for group in groups], dtype=np.int8),
+                candidates=np.array(
+                    [sorted(candidate for tier in group[0].tiers for candidate in tier) for group in groups],
+                    dtype=np.int64,
+                ),
+            )
+        )
+    return blocks, others
+
+
+@dataclass(frozen=True)
+class Styles:
+    """The style covariates of a project's candidates: `covariates[i]` is candidate `ids[i]`'s (ids sorted)."""
+
+    ids: np.ndarray
+    covariates: np.ndarray
 
 
 def project_stats_refresh(*, project_id: int) -> ProjectStats:
@@ -70,7 +123,7 @@ def _computed(project: Project) -> tuple[dict, dict[int, float | None]]:
 
 
 def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
-    lengths, endpoint_of = _candidates(project)
+    lengths, endpoint_of, styles = _candidates(project)
     adjudicated = {}
     gold = {}
     for comparison_id, tiers, is_gold in Adjudication.objects.filter(comparison__project=project).values_list(
@@ -82,7 +135,6 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
 
     records: list[RankingRecord] = []
     by_comparison: dict[int, list[RankingRecord]] = defaultdict(list)
-    last_submitted: dict[int, object] = {}
     flag_counts: dict[str, int] = defaultdict(int)
     flagged_rankings = none_acceptable = 0
     # The JSON columns come as text and are decoded by orjson: Django's JSONField decoding was a
@@ -92,7 +144,7 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
         .order_by("id")
         .values_list(
             "comparison_id", "trainer_id", Cast("tiers", TextField()), Cast("display_order", TextField()),
-            "duration_ms", Cast("flags", TextField()), "matches_display_order", "none_acceptable", "submitted_at",
+            "duration_ms", Cast("flags", TextField()), "matches_display_order", "none_acceptable",
         )
     )  # fmt: skip
     for (
@@ -104,7 +156,6 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
         flags,
         matches,
         none,
-        submitted,
     ) in rankings.iterator(chunk_size=CHUNK):
         flags = orjson.loads(flags) if flags != "{}" else {}
         record = RankingRecord(
@@ -119,20 +170,27 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
         )
         records.append(record)
         by_comparison[comparison_id].append(record)
-        last_submitted[comparison_id] = max(submitted, last_submitted.get(comparison_id, submitted))
         flagged_rankings += record.flagged
         none_acceptable += none
         for keys in flags.values():
             for key in keys:
                 flag_counts[key] += 1
 
-    agreement, by_week, per_comparison = _agreement(by_comparison, last_submitted)
+    # One date per comparison, not per ranking: decoding a timestamp per ranking is not free at 100k.
+    last_submitted = dict(
+        Ranking.objects.filter(comparison__project=project)
+        .values("comparison_id")
+        .annotate(last=Max("submitted_at"))
+        .values_list("comparison_id", "last")
+    )
+    blocks, unaligned = _aligned_blocks(by_comparison)
+    agreement, by_week, per_comparison = _agreement(by_comparison, blocks, unaligned, last_submitted)
     skips = dict(
         Assignment.objects.filter(comparison__project=project, status=Assignment.Status.SKIPPED)
         .values_list("trainer_id")
         .annotate(n=Count("id"))
     )
-    thresholds = Thresholds()
+    thresholds = Thresholds(length_preference_bar=project.length_preference_bar / 100)
     qualities = trainer_quality(records, references=adjudicated, gold=gold, skips=skips, thresholds=thresholds)
     usernames = dict(get_user_model().objects.filter(id__in=qualities.keys()).values_list("id", "username"))
     trainer_length = _length_by_trainer(records)
@@ -146,7 +204,7 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
     ]
     trainers.sort(key=lambda row: (row["agreement"] is None, -(row["agreement"] or {}).get("mean", 0), row["username"]))
 
-    position = position_bias((record.tiers, record.display_order) for record in records)
+    position = position_bias((record.display_order, record.tiers) for record in records)
     taxonomy = {flag["key"]: flag["label"] for flag in project.flag_taxonomy}
     data = {
         "version": 1,
@@ -175,7 +233,7 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
             if row["reasons"]
         ],
         "thresholds": asdict(thresholds),
-        "arena": _arena(records, endpoint_of),
+        **_arena(by_comparison, blocks, unaligned, endpoint_of, styles),
         "disagreements": _disagreements(per_comparison, adjudicated, by_comparison),
         "adjudicated": len(adjudicated),
         "gold": {
@@ -187,53 +245,86 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
     return data, per_comparison
 
 
-def _candidates(project: Project) -> tuple[dict[int, dict[int, int]], dict[int, str]]:
-    """Length (characters) of every candidate by comparison, and the label of its source for the arena."""
+def _candidates(project: Project) -> tuple[dict[int, dict[int, int]], dict[int, str], Styles]:
+    """Length (characters) of every candidate by comparison, the label of its source for the arena,
+    and the style covariates (rankings/style.py) of each."""
     endpoints = dict(ModelEndpoint.objects.filter(project=project).values_list("id", "name"))
     lengths: dict[int, dict[int, int]] = defaultdict(dict)
     endpoint_of = {}
-    for candidate_id, comparison_id, length, endpoint_id, model_name, source in (
+    ids, covariates = [], []
+    # Only a text that may hold markdown (a line break or a marker) comes over the wire: the style of
+    # plain prose is its length alone.
+    marked = Q(text__contains="\n") | Q(text__contains="**") | Q(text__contains="__")
+    marked |= Q(text__regex=r"^[ \t]*[-*+0-9#]")
+    for candidate_id, comparison_id, length, text, endpoint_id, model_name, source in (
         Candidate.objects.filter(comparison__project=project)
-        .annotate(length=Length("text"))
-        .values_list("id", "comparison_id", "length", "endpoint_id", "model_name", "source")
+        .annotate(length=Length("text"), marked=Case(When(marked, then="text"), default=None))
+        .values_list("id", "comparison_id", "length", "marked", "endpoint_id", "model_name", "source")
         .iterator(chunk_size=CHUNK)
     ):
         lengths[comparison_id][candidate_id] = length
         endpoint_of[candidate_id] = endpoints.get(endpoint_id) or model_name or source
-    return lengths, endpoint_of
+        ids.append(candidate_id)
+        covariates.append(style_of(text).covariates if text is not None else (math.log(max(length, 1)), 0, 0, 0))
+    order = np.argsort(np.array(ids, dtype=np.int64))
+    return (
+        lengths,
+        endpoint_of,
+        Styles(
+            ids=np.array(ids, dtype=np.int64)[order],
+            covariates=np.array(covariates, dtype=np.float64).reshape(-1, len(COVARIATES))[order],
+        ),
+    )
 
 
 def _agreement(
-    by_comparison: dict[int, list[RankingRecord]], last_submitted: dict
+    by_comparison: dict[int, list[RankingRecord]],
+    blocks: list[AlignedBlock],
+    unaligned: list[int],
+    last_submitted: dict,
 ) -> tuple[dict, list[dict], dict[int, float | None]]:
     """Project-wide agreement, per week (of each comparison's last ranking), and per comparison."""
-    pooled: list[PairCounts] = []
-    weeks: dict[str, list[PairCounts]] = defaultdict(list)
-    week_comparisons: dict[str, int] = defaultdict(int)
     per_comparison: dict[int, float | None] = {}
-    taus, ws, value_counts = [], [], []
-    for comparison_id, group in by_comparison.items():
+    counts_rows, taus, ws, value_blocks = [], [], [], []
+    # The comparisons outside the aligned blocks, one by one as comparison_figures does.
+    for comparison_id in unaligned:
+        group = by_comparison[comparison_id]
         if len(group) < 2:
             continue
-        tiers = [record.tiers for record in group]
         relations = [record.relations for record in group]
         # comparison_figures' pairs and τ-b, without the per-comparison means the dashboard does not show.
-        pairs = [relations_compare(left, right) for left, right in combinations(relations, 2)]
-        taus.extend(tau for counts in pairs if (tau := counts.tau_b) is not None)
-        counts = PairCounts.total(pairs)
-        # Pooled over the comparison's annotator pairs, where the review page and the exports show
-        # the mean of the pairs' figures: the two differ when annotators saw different candidates.
-        per_comparison[comparison_id] = counts.rates()["exact"]
-        pooled.append(counts)
-        submitted = last_submitted[comparison_id]
-        week = (submitted - timedelta(days=submitted.weekday())).date().isoformat()
-        weeks[week].append(counts)
-        week_comparisons[week] += 1
-        if (w := kendall_w(tiers)) is not None:
+        pair_counts = [relations_compare(left, right) for left, right in combinations(relations, 2)]
+        taus.extend(tau for counts in pair_counts if (tau := counts.tau_b) is not None)
+        counts_rows.append((comparison_id, astuple(PairCounts.total(pair_counts))))
+        if (w := kendall_w([record.tiers for record in group])) is not None:
             ws.append(w.w)
-        value_counts.extend(pair_value_rows(relations))
-    stacked = np.array(value_counts, dtype=np.float64).reshape(-1, 3)
-    total = PairCounts.total(pooled)
+        value_blocks.append(np.array(pair_value_rows(relations), dtype=np.float64).reshape(-1, 3))
+    counts_blocks = [np.array([row for _, row in counts_rows], dtype=np.float64).reshape(-1, len(fields(PairCounts)))]
+    ordered = [comparison_id for comparison_id, _ in counts_rows]
+    for block in blocks:
+        if block.rankings < 2:
+            continue
+        figures = aligned_figures(block.values, block.candidates.shape[1])
+        counts_blocks.append(figures.counts.astype(np.float64))
+        ordered.extend(block.comparisons)
+        taus.extend(figures.taus.tolist())
+        ws.extend(figures.ws[~np.isnan(figures.ws)].tolist())
+        value_blocks.append(figures.value_counts)
+    counts = np.concatenate(counts_blocks)
+    # Pooled over the comparison's annotator pairs, where the review page and the exports show
+    # the mean of the pairs' figures: the two differ when annotators saw different candidates.
+    judged, exact = counts[:, 0], counts[:, 1]
+    for comparison_id, judged_pairs, exact_pairs in zip(ordered, judged.tolist(), exact.tolist(), strict=True):
+        per_comparison[comparison_id] = exact_pairs / judged_pairs if judged_pairs else None
+    weeks = []
+    for comparison_id in ordered:
+        submitted = last_submitted[comparison_id]
+        weeks.append((submitted - timedelta(days=submitted.weekday())).date().isoformat())
+    week_names, week_index = np.unique(np.array(weeks, dtype=str), return_inverse=True)
+    by_week_counts = np.zeros((len(week_names), counts.shape[1]))
+    np.add.at(by_week_counts, week_index, counts)
+    week_comparisons = np.bincount(week_index, minlength=len(week_names))
+    total = _pair_counts(counts.sum(axis=0))
     agreement = {
         **total.rates(),
         "comparisons": len(per_comparison),
@@ -241,13 +332,19 @@ def _agreement(
         # τ-b over every pair of annotators of every comparison; W over the comparisons.
         "tau_b": sum(taus) / len(taus) if taus else None,
         "kendall_w": sum(ws) / len(ws) if ws else None,
-        "krippendorff_alpha": krippendorff_alpha(value_counts=stacked),
+        "krippendorff_alpha": krippendorff_alpha(value_counts=np.concatenate([np.zeros((0, 3)), *value_blocks])),
     }
     by_week = [
-        {"week": week, **PairCounts.total(weeks[week]).rates(), "comparisons": week_comparisons[week]}
-        for week in sorted(weeks)
+        {"week": str(week), **_pair_counts(row).rates(), "comparisons": int(comparisons)}
+        for week, row, comparisons in zip(week_names, by_week_counts, week_comparisons, strict=True)
     ]
     return agreement, by_week, per_comparison
+
+
+def _pair_counts(row: np.ndarray) -> PairCounts:
+    """PairCounts from summed columns (half is the only one that is not a whole number)."""
+    judged, exact, half, *rest = row.tolist()
+    return PairCounts(round(judged), round(exact), half, *(round(value) for value in rest))
 
 
 def _length_by_trainer(records: list[RankingRecord]) -> dict[int, dict]:
@@ -262,47 +359,101 @@ def _length_by_trainer(records: list[RankingRecord]) -> dict[int, dict]:
     return {trainer: Share(won[trainer], pairs[trainer], 0.5).as_dict() for trainer in pairs}
 
 
-def _arena(records: list[RankingRecord], endpoint_of: dict[int, str]) -> list[dict]:
-    """Win rates and Bradley-Terry strengths of the candidates' sources, from pairs across sources."""
-    wins: dict[tuple[str, str], int] = defaultdict(int)
-    ties: dict[str, int] = defaultdict(int)
-    candidates: dict[str, int] = defaultdict(int)
-    for record in records:
-        for tier in record.tiers:
-            for candidate in tier:
-                candidates[endpoint_of.get(candidate)] += 1
-        for (a, b), relation in record.relations.items():
-            if (source_a := endpoint_of.get(a)) == (source_b := endpoint_of.get(b)):
-                continue
-            if relation > 0:
-                wins[(source_a, source_b)] += 1
-            elif relation < 0:
-                wins[(source_b, source_a)] += 1
-            else:
-                ties[source_a] += 1
-                ties[source_b] += 1
-    sources = sorted(name for name in candidates if name is not None)
+def _arena(
+    by_comparison: dict[int, list[RankingRecord]],
+    blocks: list[AlignedBlock],
+    unaligned: list[int],
+    endpoint_of: dict[int, str],
+    styles: Styles,
+) -> dict:
+    """Win rates and Bradley–Terry strengths of the candidates' sources, from pairs across sources,
+    raw and style-controlled (docs/statistics.md), and the style covariates' effects."""
+    sources = sorted(set(endpoint_of.values()))
     if len(sources) < 2:
-        return []
-    strengths = bradley_terry({pair: count for pair, count in wins.items() if None not in pair}, items=sources)
+        return {"arena": [], "style_control": None}
+    code = {name: i for i, name in enumerate(sources)}
+    source_of = np.array([code[endpoint_of[candidate]] for candidate in styles.ids.tolist()], dtype=np.intp)
+    count = len(sources)
+    candidates_ranked = np.zeros(count, dtype=np.int64)
+    ties = np.zeros(count, dtype=np.int64)
+    winners, losers = [], []
+    for block in blocks:
+        source = source_of[np.searchsorted(styles.ids, block.candidates)]
+        candidates_ranked += block.rankings * np.bincount(source.ravel(), minlength=count)
+        first, second = np.array(list(combinations(range(block.candidates.shape[1]), 2)), dtype=np.intp).T
+        across = (source[:, first] != source[:, second])[:, None, :]
+        shape = block.values.shape
+        a = np.broadcast_to(block.candidates[:, None, first], shape)
+        b = np.broadcast_to(block.candidates[:, None, second], shape)
+        won, lost, tied = across & (block.values > 0), across & (block.values < 0), across & (block.values == 0)
+        winners += [a[won], b[lost]]
+        losers += [b[won], a[lost]]
+        for side in (a, b):
+            ties += np.bincount(source_of[np.searchsorted(styles.ids, side[tied])], minlength=count)
+    pairs_won, pairs_lost = [], []
+    for comparison_id in unaligned:
+        for record in by_comparison[comparison_id]:
+            for tier in record.tiers:
+                for candidate in tier:
+                    candidates_ranked[code[endpoint_of[candidate]]] += 1
+            for (a, b), relation in record.relations.items():
+                if endpoint_of[a] == endpoint_of[b]:
+                    continue
+                if relation:
+                    pairs_won.append(a if relation > 0 else b)
+                    pairs_lost.append(b if relation > 0 else a)
+                else:
+                    ties[code[endpoint_of[a]]] += 1
+                    ties[code[endpoint_of[b]]] += 1
+    winners.append(np.array(pairs_won, dtype=np.int64))
+    losers.append(np.array(pairs_lost, dtype=np.int64))
+    winner_rows = np.searchsorted(styles.ids, np.concatenate(winners))
+    loser_rows = np.searchsorted(styles.ids, np.concatenate(losers))
+    winner_sources, loser_sources = source_of[winner_rows], source_of[loser_rows]
+    wins = np.bincount(winner_sources * count + loser_sources, minlength=count * count).reshape(count, count)
+    played = np.nonzero(wins)
+    raw = bradley_terry_fit(sources, played[0], played[1], counts=wins[played].astype(np.float64))
+    styled, effects = None, None
+    if len(winner_rows):
+        covariates = styles.covariates[winner_rows] - styles.covariates[loser_rows]
+        styled = bradley_terry_fit(sources, winner_sources, loser_sources, covariates=covariates)
+        effects = _style_effects(styled)
     rows = []
-    for name in sources:
-        won = sum(count for (winner, _), count in wins.items() if winner == name)
-        lost = sum(count for (_, loser), count in wins.items() if loser == name)
-        battles = won + lost + ties[name]
+    for index, name in enumerate(sources):
+        won, lost, tied = int(wins[index].sum()), int(wins[:, index].sum()), int(ties[index])
+        battles = won + lost + tied
         rows.append(
             {
                 "source": name,
-                "candidates_ranked": candidates[name],
+                "candidates_ranked": int(candidates_ranked[index]),
                 "battles": battles,
                 "wins": won,
                 "losses": lost,
-                "ties": ties[name],
-                "win_rate": (won + ties[name] / 2) / battles if battles else None,
-                "bt": strengths.get(name, 0.0),
+                "ties": tied,
+                "win_rate": (won + tied / 2) / battles if battles else None,
+                "bt": raw.strengths[name],
+                "bt_ci": list(raw.strength_intervals[name]),
+                "bt_style": styled and styled.strengths[name],
+                "bt_style_ci": styled and list(styled.strength_intervals[name]),
             }
         )
-    return sorted(rows, key=lambda row: -row["bt"])
+    return {"arena": sorted(rows, key=lambda row: -row["bt"]), "style_control": effects}
+
+
+def _style_effects(fit: BradleyTerryFit) -> dict:
+    """The style covariates' coefficients with their intervals, and the length effect read as odds."""
+    length, length_ci = fit.coefficients[0], fit.coefficient_intervals[0]
+    return {
+        "battles": int(fit.battles),
+        "effects": [
+            {"covariate": name, "coefficient": coefficient, "ci": interval and list(interval)}
+            for name, coefficient, interval in zip(COVARIATES, fit.coefficients, fit.coefficient_intervals, strict=True)
+        ],
+        # β is per unit of log length: an answer twice as long as the other has its odds of winning
+        # multiplied by e^(β·ln 2) = 2^β.
+        "doubling_odds": None if length is None else 2**length,
+        "doubling_odds_ci": length_ci and [2**bound for bound in length_ci],
+    }
 
 
 def _disagreements(

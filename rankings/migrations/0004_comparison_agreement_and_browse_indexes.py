@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labeler", "0010_browse_indexes"),
+        ("labeler", "0011_browse_indexes"),
         ("rankings", "0003_ranking_revised_at"),
     ]
 

@@ -45,7 +45,7 @@ def _drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labeler", "0010_browse_indexes"),
+        ("labeler", "0011_browse_indexes"),
         ("rankings", "0004_comparison_agreement_and_browse_indexes"),
     ]
 

@@ -17,3 +17,11 @@ def num(value, digits: int = 2) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value):.{int(digits)}f}"
+
+
+@register.filter
+def points(value) -> str:
+    """A difference of shares in percentage points: 0.273 → "+27 pts"; a missing one → "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:+.0f} pts"

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from labeler.models import Message
+from labeler.tests.factories import ModelEndpointFactory
 from rankings.stats import project_stats_refresh
 from rankings.tests.stats_data import comparison_with, rank, small_project, trainers
 
@@ -117,3 +118,32 @@ def test_a_project_with_no_rankings_yet_renders_empty_figures(lead_client, proje
     response = lead_client.get(dashboard_url(project))
     assert response.status_code == 200
     assert "Nothing to review." in response.content.decode()
+
+
+def test_the_arena_shows_style_controlled_strengths_and_a_length_lover_is_listed_with_the_reason(lead_client, project):
+    project.length_preference_bar = 5
+    project.save(update_fields=["length_preference_bar"])
+    wordy, terse = (
+        ModelEndpointFactory(project=project, name="wordy"),
+        ModelEndpointFactory(project=project, name="terse"),
+    )
+    careful, also_careful, lover = trainers(project, 3)
+    for index in range(24):
+        # Sample 0 is the better answer; which one is the longer alternates.
+        texts = [f"good {index}", f"poor {index} " + "padding " * 20]
+        if index % 2:
+            texts = [f"good {index} " + "- detail\n" * 12, f"poor {index}"]
+        comparison = comparison_with(project, texts, [wordy, terse] if index % 2 else [terse, wordy])
+        shown = [0, 1] if index % 4 < 2 else [1, 0]
+        rank(comparison, careful, [[0], [1]], shown=shown)
+        rank(comparison, also_careful, [[0], [1]], shown=shown)
+        longer = 0 if index % 2 else 1
+        rank(comparison, lover, [[longer], [1 - longer]], shown=shown)
+    project_stats_refresh(project_id=project.id)
+    html = lead_client.get(dashboard_url(project)).content.decode()
+    assert 'data-stat="bt-style"' in html and "Style effects" in html and 'data-stat="doubling-odds"' in html
+    start = html.index('id="flagged-trainers"')
+    looked_at = html[start : html.index("</section>", start)]
+    assert lover.username in looked_at and "Prefers longer answers" in looked_at
+    assert careful.username not in looked_at
+    assert "+5 pts" in html  # the project's bar

@@ -4,10 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from labeler.tests.factories import ProjectFactory
+from labeler.tests.factories import ModelEndpointFactory, ProjectFactory
 from rankings.agreement import comparison_figures
 from rankings.models import Adjudication, ProjectStats
-from rankings.stats import project_stats_refresh
+from rankings.stats import _candidates, project_stats_refresh
+from rankings.style import style_of
 from rankings.tests.stats_data import candidate_ids, comparison_with, rank, skip, small_project, trainers
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,9 @@ def test_a_trainer_who_keeps_the_displayed_order_is_flagged_and_honest_ones_are_
     lazy, honest, careful = trainers(project, 3)
     shows = [[2, 0, 1], [1, 2, 0], [2, 1, 0], [0, 2, 1], [1, 0, 2]]
     for index in range(25):
-        comparison = comparison_with(project, [f"best {index}", f"middle {index}", f"worst {index}"])
+        # Of one length: the other trainers' consensus is half random here, and a careful trainer who
+        # disagreed with it on pairs of different length would show a length preference.
+        comparison = comparison_with(project, [f"answer A {index}", f"answer B {index}", f"answer C {index}"])
         shown = shows[index % len(shows)]
         rank(comparison, lazy, [[i] for i in shown], shown=shown)
         rank(comparison, honest, [[0], [1], [2]], shown=shows[(index + 1) % len(shows)])
@@ -143,3 +146,43 @@ def test_the_pure_agreement_and_the_stored_one_agree(small):
     c1, _ = small["comparisons"]
     tiers = [ranking.tiers for ranking in c1.rankings.order_by("id")]
     assert data["disagreements"][0]["agreement"] == pytest.approx(comparison_figures(tiers).pooled.rates()["exact"])
+
+
+def test_the_style_of_every_candidate_is_read_as_style_of_reads_its_text():
+    """Plain prose is not fetched (its length is its style): the filter must let every marker through."""
+    project = ProjectFactory(k=4)
+    texts = [
+        "Plain prose.", "## Header\ntext", "has **bold** inline", "- item", "  3. item", "snake__case__word",
+        "#tag", "two\nlines", "* star", "+ plus",
+    ]  # fmt: skip
+    comparisons = [comparison_with(project, texts[i : i + 4]) for i in range(0, len(texts) - 3, 2)]
+    _, _, styles = _candidates(project)
+    expected = {c.id: style_of(c.text).covariates for comp in comparisons for c in comp.candidates.all()}
+    assert sorted(styles.ids.tolist()) == sorted(expected)
+    for candidate_id, covariates in zip(styles.ids.tolist(), styles.covariates.tolist(), strict=True):
+        assert covariates == pytest.approx(expected[candidate_id])
+
+
+def test_the_arena_shows_raw_and_style_controlled_strengths_and_the_length_effect():
+    project = ProjectFactory(k=2)
+    wordy, terse = (
+        ModelEndpointFactory(project=project, name="wordy"),
+        ModelEndpointFactory(project=project, name="terse"),
+    )
+    (trainer,) = trainers(project, 1)
+    for index in range(30):
+        long = "## Answer\n\n" + "- a point\n" * (3 + index % 5) + "**Done.**"
+        short = "Short answer " + "x" * (index % 7)
+        comparison = comparison_with(project, [long, short], [wordy, terse])
+        # The longer one wins four times in five.
+        rank(comparison, trainer, [[0], [1]] if index % 5 else [[1], [0]])
+    data = project_stats_refresh(project_id=project.id).data
+    rows = {row["source"]: row for row in data["arena"]}
+    assert rows["wordy"]["bt"] > rows["terse"]["bt"]
+    for row in rows.values():
+        assert row["bt_ci"][0] < row["bt"] < row["bt_ci"][1]
+        assert row["bt_style_ci"][0] < row["bt_style"] < row["bt_style_ci"][1]
+    style = data["style_control"]
+    assert style["battles"] == 30
+    assert [effect["covariate"] for effect in style["effects"]] == ["length", "headers", "lists", "bold"]
+    assert style["doubling_odds"] == pytest.approx(2 ** style["effects"][0]["coefficient"])

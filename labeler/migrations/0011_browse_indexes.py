@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labeler', '0009_project_revise_minutes'),
+        ('labeler', '0010_project_length_preference_bar'),
     ]
 
     operations = [
