@@ -18,7 +18,7 @@ from exports.models import ApiToken, Export
 from exports.moderation import export_rows
 from exports.options import OPTIONS, ExportOptions, Option
 from exports.pull import Cursor, pull_page
-from exports.services import export_check, jsonl
+from exports.services import comparisons_selected, export_check, jsonl
 from exports.tokens import token_authenticate
 from labeler.models import Project
 from labeler.projects import project_status_counts
@@ -226,7 +226,8 @@ class ComparisonsApi(PipelineView):
             raise ValidationError({"detail": str(error)}) from error
         limit = params.validated_data["limit"]
         page = pull_page(project=project, cursor=cursor, limit=limit)
-        rows = export_rows(project=project, comparisons=page.comparisons, format=format)
+        comparisons = comparisons_selected(project=project, comparisons=page.comparisons, options=options)
+        rows = export_rows(project=project, comparisons=comparisons, format=format)
         response = StreamingHttpResponse(
             jsonl(export_lines(rows, format=format, options=options)), content_type="application/jsonl"
         )

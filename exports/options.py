@@ -127,6 +127,17 @@ class ExportOptions:
             cli_help="only the candidates of this endpoint (its name)",
         ),
     )
+    # The data browser's filters as its query string: the export keeps the comparisons the browser
+    # lists. It narrows the comparisons read (exports.services.comparisons_selected), not the rows.
+    browser_filter: str | None = field(
+        default=None,
+        metadata=_spec(
+            str,
+            form_help="The comparisons the data browser lists with these filters (its “Export these” sets it).",
+            api_help="a data browser query string, e.g. q=refund&flag=untruthful: only the comparisons it lists",
+            cli_help="a data browser query string, e.g. 'q=refund&flag=untruthful'",
+        ),
+    )
 
     # Pair formats only (`exports.length`): verbosity that trainers reward becomes a model's habit.
     length_ratio_max: float | None = field(

@@ -15,7 +15,7 @@ import orjson
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from exports.formats import FORMATS, PAIR_FORMATS, PREFERENCE_FORMATS, SCHEMA_VERSION, check_questions, export_lines
@@ -26,6 +26,7 @@ from exports.options import ExportOptions
 from exports.webhooks import webhooks_notify
 from labeler.models import Comparison, Project
 from privacy.exporting import export_redactor
+from rankings.browse import browse_filters_parse, comparisons_browse
 from rankings.models import Ranking
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
@@ -51,13 +52,22 @@ def jsonl(lines: Iterator[dict]) -> Iterator[bytes]:
         yield b"".join(buffer)
 
 
-def comparisons_for_export(*, project: Project):
-    """Completed comparisons, in the order the pipeline cursor uses."""
-    return (
+def comparisons_for_export(*, project: Project, options: ExportOptions | None = None):
+    """Completed comparisons, in the order the pipeline cursor uses, as the data browser's filter narrows them."""
+    comparisons = (
         Comparison.objects.filter(project=project, status=Comparison.Status.COMPLETE)
         .select_related("conversation")
         .order_by("completed_xid", "id")
     )
+    return comparisons_selected(project=project, comparisons=comparisons, options=options or ExportOptions())
+
+
+def comparisons_selected(*, project: Project, comparisons: QuerySet[Comparison], options: ExportOptions):
+    """`comparisons` less those the data browser does not list under the export's `browser_filter`."""
+    if not options.browser_filter:
+        return comparisons
+    filters = browse_filters_parse(project=project, query=options.browser_filter)
+    return comparisons.filter(id__in=comparisons_browse(project=project, filters=filters).values("id"))
 
 
 def export_questions(*, project: Project, options: ExportOptions) -> set[str]:
@@ -79,6 +89,8 @@ def export_check(*, project: Project, format: str, options: ExportOptions) -> No
     if format not in FORMATS:
         raise RankLabError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
     check_length_filters(format=format, options=options, pair_formats=PAIR_FORMATS)
+    if options.browser_filter:
+        browse_filters_parse(project=project, query=options.browser_filter)
     if format in PREFERENCE_FORMATS and not options.mix_questions:
         check_questions(export_questions(project=project, options=options), format=format, options=options)
 
@@ -135,7 +147,7 @@ def _write(export: Export) -> None:
     # Rankings may have come in since the export was asked for: the rule holds for what is written.
     questions = export_questions(project=project, options=options)
     check_questions(questions, format=export.format, options=options)
-    comparisons = comparisons_for_export(project=project)
+    comparisons = comparisons_for_export(project=project, options=options)
     _touch(export, total=comparisons.count())
     digest, rows, done = hashlib.sha256(), 0, 0
 

@@ -69,7 +69,9 @@ class ExportForm(forms.Form):
 @login_required
 def export_list(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_get_for_lead(user=request.user, slug=slug)
-    form = ExportForm(request.POST or None)
+    # Other pages hand their choices over in the query, e.g. the data browser's "Export these".
+    handed = {option.name: request.GET[option.name] for option in OPTIONS if request.GET.get(option.name)}
+    form = ExportForm(request.POST or None, initial=handed)
     if request.method == "POST" and form.is_valid():
         try:
             export_create(

@@ -373,6 +373,8 @@ class Comparison(models.Model):
             ),
             models.Index(fields=["status", "sampling_started_at"], name="comparison_sampling_idx"),
             models.Index(fields=["project", "completed_xid", "id"], name="comparison_completed_idx"),
+            # The data browser's order, newest first, and its date range.
+            models.Index(fields=["project", "created_at", "id"], name="comparison_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -408,6 +410,8 @@ class Candidate(models.Model):
             models.UniqueConstraint(fields=["comparison", "sample_index"], name="candidate_sample_index_unique"),
         ]
         ordering = ["comparison_id", "sample_index"]
+        # The data browser's endpoint filter reads the comparisons of an endpoint from the index alone.
+        indexes = [models.Index(fields=["endpoint", "comparison"], name="candidate_endpoint_idx")]
 
     def __str__(self) -> str:
         return f"Candidate {self.sample_index} of comparison {self.comparison_id}"

@@ -49,6 +49,8 @@ class Ranking(models.Model):
         ]
         indexes = [
             models.Index(fields=["trainer", "submitted_at"], name="ranking_trainer_idx"),
+            # The data browser's trainer filter reads a trainer's comparisons from the index alone.
+            models.Index(fields=["trainer", "comparison"], name="ranking_trainer_comparison_idx"),
             # Few rankings are ever revised: the sweep for stale statistics finds the latest revisions here.
             models.Index(fields=["-revised_at"], condition=Q(revised_at__isnull=False), name="ranking_revised_idx"),
         ]
@@ -112,3 +114,24 @@ class ProjectStats(models.Model):
 
     def __str__(self) -> str:
         return f"Stats of {self.project}"
+
+
+class ComparisonAgreement(models.Model):
+    """How far the trainers of one comparison agree, as the last statistics computation found it.
+
+    Written with the project's statistics (rankings/stats.py), only where the figure changed; the
+    data browser filters on it. A comparison with fewer than two rankings has no row.
+    """
+
+    comparison = models.OneToOneField(
+        Comparison, primary_key=True, on_delete=models.CASCADE, related_name="agreement_figure"
+    )
+    # The comparison's project, so that one index finds a project's comparisons in an agreement band.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    exact = models.FloatField(null=True, help_text="Share of the annotator pairs' judged pairs that agree exactly.")
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "exact"], name="comparison_agreement_band_idx")]
+
+    def __str__(self) -> str:
+        return f"Agreement of comparison {self.comparison_id}"

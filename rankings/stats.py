@@ -30,6 +30,7 @@ from rankings.agreement import (
     relations_compare,
 )
 from rankings.bias import Share, position_bias
+from rankings.comparison_agreement import comparison_agreement_store
 from rankings.consensus import BradleyTerryFit, bradley_terry_fit
 from rankings.models import Adjudication, ProjectStats, Ranking
 from rankings.quality import RankingRecord, Thresholds, trainer_quality
@@ -93,17 +94,23 @@ class Styles:
 def project_stats_refresh(*, project_id: int) -> ProjectStats:
     """Compute every figure of the project and store it in its ProjectStats."""
     project = Project.objects.get(id=project_id)
-    data = project_stats_compute(project=project)
+    data, per_comparison = _computed(project)
     with transaction.atomic():
         stats, _ = ProjectStats.objects.update_or_create(
             project=project,
             defaults={"data": data, "rankings_count": data["rankings"], "computed_at": timezone.now()},
         )
+        comparison_agreement_store(project=project, figures=per_comparison)
     return stats
 
 
 def project_stats_compute(*, project: Project) -> dict:
     """Every statistic of the project as plain JSON-ready data (see the dashboard for what each means)."""
+    return _computed(project)[0]
+
+
+def _computed(project: Project) -> tuple[dict, dict[int, float | None]]:
+    """The project's statistics, and the agreement of each comparison ranked at least twice."""
     # Hundreds of thousands of small, acyclic objects: the cycle collector would walk them over and
     # over while they are built (a fifth of the time at 100k rankings) and find nothing to free.
     collecting = gc.isenabled()
@@ -115,7 +122,7 @@ def project_stats_compute(*, project: Project) -> dict:
             gc.enable()
 
 
-def _compute(project: Project) -> dict:
+def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
     lengths, endpoint_of, styles = _candidates(project)
     adjudicated = {}
     gold = {}
@@ -199,7 +206,7 @@ def _compute(project: Project) -> dict:
 
     position = position_bias((record.display_order, record.tiers) for record in records)
     taxonomy = {flag["key"]: flag["label"] for flag in project.flag_taxonomy}
-    return {
+    data = {
         "version": 1,
         "rankings": len(records),
         "comparisons_ranked": len(by_comparison),
@@ -235,6 +242,7 @@ def _compute(project: Project) -> dict:
             "rankings": sum(len(by_comparison.get(comparison_id, [])) for comparison_id in gold),
         },
     }
+    return data, per_comparison
 
 
 def _candidates(project: Project) -> tuple[dict[int, dict[int, int]], dict[int, str], Styles]:

@@ -77,6 +77,8 @@ ACCESS = {
     "comparison_open": "lead",
     "comparison_review": "lead",
     "adjudication_remove": "lead",
+    "comparison_browse": "lead",
+    "comparison_browse_detail": "lead",
     "redteam_attacks": "member",
     "redteam_safe_answer": "member",
     "export_list": "lead",

@@ -28,6 +28,7 @@ EVERYTHING = ExportOptions(
     endpoint="a",
     length_ratio_max=2.5,
     longer_chosen_share=0.5,
+    browser_filter="q=refund&flag=untruthful",
 )
 # The same choice as text, as a browser, a pipeline and a shell send it.
 TYPED = {
@@ -45,6 +46,7 @@ TYPED = {
     "endpoint": "a",
     "length_ratio_max": "2.5",
     "longer_chosen_share": "0.5",
+    "browser_filter": "q=refund&flag=untruthful",
 }
 
 
@@ -65,6 +67,7 @@ def test_the_json_is_the_shape_exports_have_always_stored():
             "endpoint": "a",
             "length_ratio_max": 2.5,
             "longer_chosen_share": 0.5,
+            "browser_filter": "q=refund&flag=untruthful",
         },
     }
     assert ExportOptions().to_json() == {"expansion": "consensus", "margin": False, "filters": {}}
