@@ -39,7 +39,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = [
             "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
-            "lease_minutes", "system_prompt", "turn_limit",
+            "lease_minutes", "queue_order", "system_prompt", "turn_limit",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
