@@ -52,11 +52,16 @@ class ProjectForm(forms.ModelForm):
         self.fields["skip_reason_lines"].initial = "\n".join(self.instance.skip_reasons)
         # Only chat projects use it: a comparison project's form may leave it out.
         self.fields["turn_limit"].required = False
+        # A form that leaves the queue order out (an older page, a script) keeps the project's.
+        self.fields["queue_order"].required = False
 
     def clean_turn_limit(self) -> int:
         return (
             self.cleaned_data["turn_limit"] or self.instance.turn_limit or Project._meta.get_field("turn_limit").default
         )
+
+    def clean_queue_order(self) -> str:
+        return self.cleaned_data["queue_order"] or self.instance.queue_order
 
     def clean_flags(self) -> list[dict]:
         try:
