@@ -6,7 +6,7 @@ rank what they perceive (quality plus their noise). For each queue order a fresh
 ready comparisons (K=4, overlap 3) is ranked through the app's own services: trainers in a
 random order call `assignment_lease_next` and `ranking_submit`, which keeps each comparison's
 queue score (rankings/informativeness.py) in its transaction, until every comparison has its
-overlap. Both orders see the same trainers in the same order, and a trainer perceives a
+overlap. Both orders draw trainers from the same seeded sequence, and a trainer perceives a
 comparison the same way under both.
 
 After every 1 % of the full budget (N × overlap rankings) it measures the consensus's

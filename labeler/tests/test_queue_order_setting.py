@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from labeler.models import Project
+from labeler.tests.browser import login
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +50,17 @@ def test_a_trainer_cannot_change_it(trainer_client, project):
     assert trainer_client.post(url, settings_of(project, queue_order="informative")).status_code == 404
     project.refresh_from_db()
     assert project.queue_order == Project.QueueOrder.OLDEST
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_lead_switches_the_queue_order_in_the_browser(page, live_server, project, lead):
+    login(page, live_server, lead)
+    page.goto(live_server.url + reverse("project_settings", args=[project.slug]))
+    page.select_option("select[name=queue_order]", label="Most informative first")
+    with page.expect_navigation():
+        page.click("button:has-text('Save settings')")
+    assert page.locator("text=Settings saved.").count() == 1
+    assert page.locator("select[name=queue_order]").input_value() == "informative"
+    project.refresh_from_db()
+    assert project.queue_order == Project.QueueOrder.INFORMATIVE
