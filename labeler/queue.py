@@ -174,13 +174,16 @@ def _claim(*, project: Project, trainer, now, passed: list[int]) -> Comparison |
     """Lock and return the best comparison open to the trainer, skipping rows other claims hold.
 
     Oldest first: two bounded walks of the index `comparison_ready_queue_idx`, the first
-    PREFERENCE_WINDOW partly ranked comparisons, then the fresh ones. Most informative first: one
-    walk of `comparison_ready_score_idx` up to the first open row, with no window: the trainer's
-    own waiting comparisons lie anywhere in score order, and a window could hide open work behind them.
+    PREFERENCE_WINDOW partly ranked comparisons, then the fresh ones. Most informative first: two
+    walks of `comparison_ready_score_idx` up to the first open row, among comparisons nobody holds a
+    live lease on, then among all; with no window: the trainer's own waiting comparisons lie
+    anywhere in score order, and a window could hide open work behind them.
     """
     open_to = comparisons_open_to(project=project, trainer=trainer, now=now).exclude(id__in=passed)
     if project.queue_order == Project.QueueOrder.INFORMATIVE:
-        steps = [open_to]
+        # A live lease is a ranking on its way that the score does not know of yet: trainers asking
+        # at once spread over the head of the order instead of piling onto its first row.
+        steps = [open_to.filter(leases=0), open_to]
     else:
         window = (
             Comparison.objects.filter(project=project, status=Comparison.Status.READY, rankings_count__gt=0)

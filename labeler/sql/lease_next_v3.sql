@@ -3,8 +3,9 @@
 -- v3: the project's queue order (p_order). 'oldest' is v2's order. 'informative' walks the
 -- index comparison_ready_score_idx: the highest labeler_comparison.queue_score first (how much
 -- the next ranking is expected to change the consensus, kept by the rankings app), then the
--- oldest. It has no window: nothing sorts this trainer's own waiting comparisons to one end of
--- that order, so a window could hide open work behind them; the walk stops at the first open row.
+-- oldest; first among comparisons nobody holds a live lease on, then among all. It has no
+-- window: nothing sorts this trainer's own waiting comparisons to one end of that order, so a
+-- window could hide open work behind them; each walk stops at the first open row.
 -- v2: a trainer their lead paused (labeler_membership.paused_at) takes nothing. The check reads
 -- the membership row under the lock the lease already took, the lock a pause takes too, so a
 -- pause and a lease never cross.
@@ -100,12 +101,27 @@ BEGIN
 
   FOR attempt IN 1..p_retries LOOP
     IF p_order = 'informative' THEN
+      -- A live lease is a ranking on its way, which the score does not know of yet: trainers
+      -- asking at once spread over the head of the order instead of piling onto its first row.
       SELECT c.id INTO v_comparison
       FROM labeler_comparison c
       WHERE c.project_id = p_project AND c.status = 'ready' AND c.id <> ALL (v_passed)
+        AND NOT EXISTS (
+          SELECT 1 FROM labeler_assignment a
+          WHERE a.comparison_id = c.id AND a.status = 'active' AND a.expires_at > v_now
+        )
         AND ranklab_open_to_trainer(c.id, c.rankings_count, p_trainer, p_overlap, v_now)
       ORDER BY c.queue_score DESC, c.created_at, c.id
       LIMIT 1 FOR UPDATE OF c SKIP LOCKED;
+
+      IF v_comparison IS NULL THEN
+        SELECT c.id INTO v_comparison
+        FROM labeler_comparison c
+        WHERE c.project_id = p_project AND c.status = 'ready' AND c.id <> ALL (v_passed)
+          AND ranklab_open_to_trainer(c.id, c.rankings_count, p_trainer, p_overlap, v_now)
+        ORDER BY c.queue_score DESC, c.created_at, c.id
+        LIMIT 1 FOR UPDATE OF c SKIP LOCKED;
+      END IF;
     ELSE
       -- Materialised, so the window is taken first and the rest of the index is never walked.
       WITH head AS MATERIALIZED (

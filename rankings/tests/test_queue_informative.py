@@ -46,6 +46,14 @@ def test_it_leases_the_comparison_with_the_highest_score(informative, trainer):
     assert lease(informative, trainer).comparison == high
 
 
+def test_a_comparison_someone_holds_waits_behind_one_nobody_holds(informative):
+    first, second = ready_comparisons(informative, 2)
+    a, b = trainers_of(informative, 2)
+    assert lease(informative, a).comparison == first
+    # Overlap 3: b may rank `first` too, but a's ranking of it is on its way.
+    assert lease(informative, b).comparison == second
+
+
 def test_equal_scores_go_oldest_first(informative, trainer):
     oldest, _ = ready_comparisons(informative, 2)
     assert lease(informative, trainer).comparison == oldest
@@ -97,7 +105,7 @@ def test_a_submission_rescores_its_comparison(informative):
     assert comparison.queue_score_rankings == 3
 
 
-def test_the_claim_offers_what_the_waiting_count_counts_in_score_order(informative):
+def test_the_claim_offers_what_the_waiting_count_counts_in_score_order_unleased_first(informative):
     chance = random.Random(7)
     trainer, other = trainers_of(informative, 2)
     for _ in range(12):
@@ -107,11 +115,10 @@ def test_the_claim_offers_what_the_waiting_count_counts_in_score_order(informati
             AssignmentFactory(comparison=comparison, trainer=trainer, status=Assignment.Status.SUBMITTED)
         if chance.random() < 0.3:
             AssignmentFactory(comparison=comparison, trainer=other, status=Assignment.Status.ACTIVE)
-    expected = list(
-        comparisons_open_to(project=informative, trainer=trainer)
-        .order_by("-queue_score", "created_at", "id")
-        .values_list("id", flat=True)
-    )
+    in_order = comparisons_open_to(project=informative, trainer=trainer).order_by("-queue_score", "created_at", "id")
+    leased = set(Assignment.objects.filter(status=Assignment.Status.ACTIVE).values_list("comparison_id", flat=True))
+    # Those nobody holds a lease on first, then those a lease holds, each in score order.
+    expected = sorted(in_order.values_list("id", flat=True), key=lambda comparison_id: comparison_id in leased)
     assert comparisons_waiting_count(project=informative, trainer=trainer) == len(expected)
     offered = []
     while (assignment := lease(informative, trainer)) is not None:
