@@ -6,7 +6,10 @@ one JSON line: latency percentiles of next and submit per N, submissions per sec
 over-assignments (must be 0), next's p95 on a 1,000-comparison project for flatness, and the
 machine it ran on (bench/machine.py: hosts of one kind differ by up to three times in speed).
 
-    .venv/bin/python bench/queue.py [--comparisons 100000] [--seconds 20] [--think-ms 1000]
+    .venv/bin/python bench/queue.py [--comparisons 100000] [--seconds 20] [--think-ms 1000] [--queue-order oldest]
+
+`--queue-order informative` runs the projects "most informative first": the lease walks the
+queue score's index, and every submission rescores its comparison.
 
 `--think-ms` is the pause of a simulated trainer between actions. Real trainers read and
 rank for tens of seconds; the default, one second, is still ten times faster than the fastest
@@ -256,15 +259,19 @@ def explain_lease(project, user) -> list[str]:
             connection.execute(f"SET auto_explain.{setting}")
         connection.execute("SET client_min_messages = log")
         connection.execute(
-            "SELECT * FROM ranklab_lease_next(%s, %s, %s, %s, %s, 1, false)",
-            [project.id, user.id, project.overlap, project.lease_minutes, PREFERENCE_WINDOW],
+            "SELECT * FROM ranklab_lease_next(%s, %s, %s, %s, %s, 1, false, %s)",
+            [project.id, user.id, project.overlap, project.lease_minutes, PREFERENCE_WINDOW, project.queue_order],
         )
         connection.rollback()
     return plans
 
 
 # Each claim step: what marks its statement, and the alias of the comparisons it walks in queue order.
-CLAIM_STEPS = {"partly_ranked": ("WITH head AS MATERIALIZED", "w"), "fresh": ("c.rankings_count = 0", "c")}
+CLAIM_STEPS = {
+    "partly_ranked": ("WITH head AS MATERIALIZED", "w"),
+    "fresh": ("c.rankings_count = 0", "c"),
+    "most_informative": ("ORDER BY c.queue_score DESC", "c"),
+}
 
 
 def plan_summary(plans: list[str]) -> dict:
@@ -302,6 +309,7 @@ def main() -> None:
     parser.add_argument("--trainers", default="1,20,100")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--queue-order", choices=["oldest", "informative"], default="oldest")
     args = parser.parse_args()
 
     host = machine()
@@ -309,6 +317,9 @@ def main() -> None:
     django_on_fresh_database(args.database_url, redis_url=args.redis_url)
     big = make_project("bench-100k", args.comparisons)
     small = make_project("bench-1k", 1000)
+    for project in (big, small):
+        project.queue_order = args.queue_order
+        project.save(update_fields=["queue_order"])
     counts = [int(n) for n in args.trainers.split(",")]
     sessions = make_trainers(big, max(counts), "t")
     small_sessions = make_trainers(small, 20, "s")
@@ -349,6 +360,7 @@ def main() -> None:
             {
                 "benchmark": "queue",
                 "comparisons": args.comparisons,
+                "queue_order": args.queue_order,
                 "think_ms": args.think_ms,
                 "gunicorn": {"workers": args.workers, "threads": args.threads},
                 "machine": host,

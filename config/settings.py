@@ -307,6 +307,14 @@ CELERY_BEAT_SCHEDULE["stats-refresh"] = {
     "schedule": env.float("RANKLAB_STATS_REFRESH_EVERY_SECONDS", default=300.0),
 }
 
+# Queue scores (rankings/queue_scores.py): a submission keeps its comparison's score; beat
+# recomputes, a batch at a time, those it did not (rankings from before, a changed overlap).
+RANKLAB_QUEUE_SCORES_REFRESH_BATCH = env.int("RANKLAB_QUEUE_SCORES_REFRESH_BATCH", default=2000)
+CELERY_BEAT_SCHEDULE["queue-scores-refresh"] = {
+    "task": "rankings.tasks.queue_scores_refresh",
+    "schedule": env.float("RANKLAB_QUEUE_SCORES_REFRESH_EVERY_SECONDS", default=120.0),
+}
+
 # Export jobs (exports/sweep.py): a running job silent this long lost its worker; a queued one
 # not handed out this long lost its message.
 RANKLAB_EXPORT_STALE_AFTER_SECONDS = env.int("RANKLAB_EXPORT_STALE_AFTER_SECONDS", default=120)

@@ -40,7 +40,7 @@ class ProjectForm(forms.ModelForm):
         fields = [
             "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
             "length_words", "length_max_tokens", "length_resample_ratio",
-            "lease_minutes", "revise_minutes", "system_prompt", "turn_limit", "length_preference_bar",
+            "lease_minutes", "queue_order", "revise_minutes", "system_prompt", "turn_limit", "length_preference_bar",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
@@ -57,6 +57,8 @@ class ProjectForm(forms.ModelForm):
         self.fields["revise_minutes"].required = False
         # Left out, the bar stays as it was (or the default).
         self.fields["length_preference_bar"].required = False
+        # A form that leaves the queue order out (an older page, a script) keeps the project's.
+        self.fields["queue_order"].required = False
 
     def clean_turn_limit(self) -> int:
         return (
@@ -70,6 +72,9 @@ class ProjectForm(forms.ModelForm):
     def clean_length_preference_bar(self) -> int:
         value = self.cleaned_data["length_preference_bar"]
         return self.instance.length_preference_bar if value is None else value
+
+    def clean_queue_order(self) -> str:
+        return self.cleaned_data["queue_order"] or self.instance.queue_order
 
     def clean_flags(self) -> list[dict]:
         try:

@@ -48,6 +48,10 @@ class Project(models.Model):
         COMPARISON = "comparison", "Comparison (imported prompts)"
         CHAT = "chat", "Chat (trainers write the conversation)"
 
+    class QueueOrder(models.TextChoices):
+        OLDEST = "oldest", "Oldest first"
+        INFORMATIVE = "informative", "Most informative first"
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.COMPARISON)
@@ -67,6 +71,17 @@ class Project(models.Model):
         db_default=60,
         help_text="How long after submitting a trainer may revise a ranking, while its comparison still waits "
         "for other trainers' rankings. 0: rankings cannot be revised.",
+    )
+    queue_order = models.CharField(
+        max_length=12,
+        choices=QueueOrder,
+        default=QueueOrder.OLDEST,
+        db_default=QueueOrder.OLDEST,
+        help_text=(
+            "Oldest first: partly ranked comparisons, then the oldest, so comparisons complete one after another. "
+            "Most informative first: the comparison whose order is least certain, so fewer rankings reach the "
+            "same consensus; every comparison gets its first ranking before any gets a second."
+        ),
     )
     flag_taxonomy = models.JSONField(default=default_flag_taxonomy, blank=True)
     skip_reasons = models.JSONField(
@@ -351,6 +366,12 @@ class Comparison(models.Model):
     # can filter on it without counting.
     rankings_count = models.PositiveIntegerField(default=0)
     is_gold = models.BooleanField(default=False)
+    # How much its next ranking is expected to change its consensus (rankings/informativeness.py),
+    # and the rankings_count it was computed at: the "most informative first" queue reads the
+    # score through an index, the background refresh finds the stale ones (count differs).
+    # Bulk imports name only the columns they fill: the database fills these.
+    queue_score = models.FloatField(default=1.0, db_default=1.0)
+    queue_score_rankings = models.IntegerField(default=0, db_default=0)
     sampling_started_at = models.DateTimeField(null=True, blank=True)
     # The PostgreSQL transaction id that completed the comparison: the pipeline cursor
     # orders by it so that a late-committing transaction is never skipped.
@@ -370,6 +391,20 @@ class Comparison(models.Model):
                 "id",
                 condition=Q(status="ready"),
                 name="comparison_ready_queue_idx",
+            ),
+            # The "most informative first" scan order: the highest score first, then the oldest.
+            models.Index(
+                "project",
+                F("queue_score").desc(),
+                "created_at",
+                "id",
+                condition=Q(status="ready"),
+                name="comparison_ready_score_idx",
+            ),
+            models.Index(
+                fields=["project"],
+                condition=Q(status="ready") & ~Q(queue_score_rankings=F("rankings_count")),
+                name="comparison_stale_score_idx",
             ),
             models.Index(fields=["status", "sampling_started_at"], name="comparison_sampling_idx"),
             models.Index(fields=["project", "completed_xid", "id"], name="comparison_completed_idx"),

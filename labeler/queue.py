@@ -99,7 +99,7 @@ def assignment_lease_next(*, project: Project, trainer) -> Assignment | None:
 def _lease_in_one_call(*, project: Project, trainer) -> Assignment | None:
     # Inside a caller's transaction the commit is theirs: its durability is not the lease's to relax.
     leased = Assignment.objects.raw(
-        "SELECT * FROM ranklab_lease_next(%s, %s, %s, %s, %s, %s, %s)",
+        "SELECT * FROM ranklab_lease_next(%s, %s, %s, %s, %s, %s, %s, %s)",
         [
             project.id,
             trainer.id,
@@ -108,6 +108,7 @@ def _lease_in_one_call(*, project: Project, trainer) -> Assignment | None:
             PREFERENCE_WINDOW,
             _RETRIES,
             not connection.in_atomic_block,
+            project.queue_order,
         ],
     )
     return next(iter(leased), None)
@@ -158,27 +159,51 @@ def _lease_step_by_step(*, project: Project, trainer) -> Assignment | None:
 LEASE_BY_VENDOR = {"postgresql": _lease_in_one_call}
 
 
-# Queue order: partly ranked comparisons first, so they complete first; then the oldest.
+# Oldest first: partly ranked comparisons first, so they complete first; then the oldest.
 _QUEUE_ORDER = ("-rankings_count", "created_at", "id")
+# Most informative first: the comparison whose next ranking is expected to change its consensus most.
+_INFORMATIVE_ORDER = ("-queue_score", "created_at", "id")
+
+
+def queue_order_by(project: Project) -> tuple[str, ...]:
+    """The order in which the project's open comparisons are handed out."""
+    return _INFORMATIVE_ORDER if project.queue_order == Project.QueueOrder.INFORMATIVE else _QUEUE_ORDER
 
 
 def _claim(*, project: Project, trainer, now, passed: list[int]) -> Comparison | None:
     """Lock and return the best comparison open to the trainer, skipping rows other claims hold.
 
-    Two bounded walks of the index `comparison_ready_queue_idx`: the first PREFERENCE_WINDOW
-    partly ranked comparisons, then the fresh ones.
+    Oldest first: two bounded walks of the index `comparison_ready_queue_idx`, the first
+    PREFERENCE_WINDOW partly ranked comparisons, then the fresh ones. Most informative first: two
+    walks of `comparison_ready_score_idx` up to the first open row, among comparisons nobody holds a
+    live lease on, then among all; with no window: the trainer's own waiting comparisons lie
+    anywhere in score order, and a window could hide open work behind them.
     """
     open_to = comparisons_open_to(project=project, trainer=trainer, now=now).exclude(id__in=passed)
-    window = (
-        Comparison.objects.filter(project=project, status=Comparison.Status.READY, rankings_count__gt=0)
-        .order_by(*_QUEUE_ORDER)
-        .values("id")[:PREFERENCE_WINDOW]
-    )
-    for step in (open_to.filter(id__in=window), open_to.filter(rankings_count=0)):
-        comparison = step.order_by(*_QUEUE_ORDER).select_for_update(skip_locked=True).first()
+    if project.queue_order == Project.QueueOrder.INFORMATIVE:
+        # A live lease is a ranking on its way that the score does not know of yet: trainers asking
+        # at once spread over the head of the order instead of piling onto its first row.
+        steps = [open_to.filter(leases=0), open_to]
+    else:
+        window = (
+            Comparison.objects.filter(project=project, status=Comparison.Status.READY, rankings_count__gt=0)
+            .order_by(*_QUEUE_ORDER)
+            .values("id")[:PREFERENCE_WINDOW]
+        )
+        steps = [open_to.filter(id__in=window), open_to.filter(rankings_count=0)]
+    for step in steps:
+        comparison = step.order_by(*queue_order_by(project)).select_for_update(skip_locked=True).first()
         if comparison is not None:
             return comparison
     return None
+
+
+def queue_scores_invalidate(*, project: Project) -> int:
+    """Mark the scores of the project's open comparisons stale, for the background refresh to recompute.
+
+    A score counts the rankings a comparison may still get: a change of the overlap changes it.
+    """
+    return Comparison.objects.filter(project=project, status=Comparison.Status.READY).update(queue_score_rankings=-1)
 
 
 def leases_order_fill(*, comparison_id: int) -> None:

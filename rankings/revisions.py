@@ -109,6 +109,9 @@ def ranking_revise(*, trainer, project: Project, ranking_id: int, judgement: Jud
                 "matches_display_order", "confirmed_display_order", "revised_at",
             ]
         )  # fmt: skip
+        # The count a queue score was computed at does not change with a revision: mark the score
+        # stale so the beat refresh computes it again from the revised tiers.
+        Comparison.objects.filter(id=ranking.comparison_id).update(queue_score_rankings=-1)
         ranking_revised.send(sender=Ranking, ranking=ranking, previous_tiers=previous)
         # Agreement and consensus read every ranking of the comparison: recompute once this commits.
         enqueue_stats_refresh(project_id=project.id)

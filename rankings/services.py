@@ -10,6 +10,7 @@ from labeler.harm import ATTACK_TACTICS
 from labeler.models import Assignment, Comparison, Membership, Project
 from labeler.selectors import MembershipPaused
 from rankings.models import Ranking
+from rankings.queue_scores import queue_score
 from rankings.refresh import stats_maybe_refresh
 from rankings.signals import comparison_completed
 from ranklab.background import after_commit
@@ -54,7 +55,9 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
         assignment = _assignment_of(assignment_id=assignment_id, trainer=trainer, project=project, lock="comparison")
         comparison = assignment.comparison
         comparison.project = project
-        existing = Ranking.objects.filter(comparison=comparison, trainer=trainer).first()
+        # All of the comparison's rankings in one read: a repeat finds its own, the queue score needs the rest.
+        rankings = list(Ranking.objects.filter(comparison=comparison))
+        existing = next((ranking for ranking in rankings if ranking.trainer_id == trainer.id), None)
         if existing is not None:
             return existing
         check_assignment_open(assignment=assignment, comparison=comparison)
@@ -97,8 +100,18 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
             )
         assignment.status, assignment.finished_at = Assignment.Status.SUBMITTED, now
         assignment.save(update_fields=["status", "finished_at"])
-        Comparison.objects.filter(id=comparison.id).update(rankings_count=F("rankings_count") + 1, updated_at=now)
         comparison.rankings_count += 1  # read under this transaction's lock, so no one else changed it
+        score = queue_score(
+            rankings=[*(other.tiers for other in rankings), ranking.tiers],
+            candidate_ids=candidate_ids,
+            overlap=project.overlap,
+        )
+        Comparison.objects.filter(id=comparison.id).update(
+            rankings_count=F("rankings_count") + 1,
+            queue_score=score,
+            queue_score_rankings=F("rankings_count") + 1,
+            updated_at=now,
+        )
         if comparison.rankings_count >= comparison.project.overlap:
             comparison_mark_complete(comparison=comparison)
         after_commit(stats_maybe_refresh, project_id=project.id)

@@ -10,6 +10,7 @@ from labeler import projects as project_services
 from labeler.forms import ProjectForm
 from labeler.models import Membership
 from labeler.projects import project_status_counts
+from labeler.queue import queue_scores_invalidate
 from labeler.sampling.selectors import project_sampling_summary
 from labeler.selectors import project_get_for_lead, project_get_for_member
 
@@ -41,6 +42,8 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if "overlap" in form.changed_data:
+            queue_scores_invalidate(project=project)
         messages.success(request, "Settings saved.")
         return redirect("project_settings", slug=project.slug)
     return TemplateResponse(

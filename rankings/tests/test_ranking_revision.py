@@ -196,3 +196,11 @@ def test_a_lead_sets_the_revise_window_on_the_settings_page(lead_client, project
     lead_client.post(reverse("project_settings", args=[project.slug]), data)  # a form without it keeps it
     project.refresh_from_db()
     assert project.revise_minutes == 15
+
+
+def test_a_revision_marks_the_comparison_s_queue_score_stale(shared, trainer):
+    ranking = ranked(shared, trainer)
+    a, b, c, d = ranking.display_order
+    revise(ranking, [[b], [a], [d], [c]])
+    comparison = Comparison.objects.get(id=ranking.comparison_id)
+    assert comparison.queue_score_rankings != comparison.rankings_count
