@@ -44,7 +44,7 @@ def review(client, project, verdict, **data):
 def test_the_ranking_screen_shows_each_candidates_verdict_in_the_same_number_of_queries(
     trainer_client, project, assignment, django_assert_num_queries
 ):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         text = trainer_client.get(reverse("rank_next", args=[project.slug])).text
 
     assert "Filter: flagged</span> — violence 0.91, self-harm/intent 0.42" in text
