@@ -3,9 +3,9 @@ trainer, agreement band and creation date.
 
 `BrowseForm` reads the filters from a query string (the page's, or the one an export was handed)
 and `comparisons_browse` turns them into one queryset. Text is PostgreSQL full-text search over
-the messages of each comparison's conversation and its candidates, through expression GIN
-indexes (rankings/migrations/0005_browse_search_indexes.py), so writing a message or a candidate costs
-only its index entry; SQLite, the embedded default, matches substrings instead.
+the messages of each comparison's conversation and its candidates, through ComparisonText, the
+narrow table that triggers keep (rankings/migrations/0006_comparison_text_and_agreement_band_ids.py);
+SQLite, the embedded default, matches substrings instead.
 """
 
 import json
@@ -15,14 +15,14 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, Func, JSONField, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Substr
 from django.http import QueryDict
 
 from labeler.models import Candidate, Comparison, Membership, Message, Project
-from rankings.models import ComparisonAgreement, Ranking
+from rankings.models import ComparisonAgreement, ComparisonText, Ranking
 from ranklab.errors import RankLabError
 
 SEARCH_CONFIG = "english"
@@ -178,22 +178,21 @@ def comparisons_rows(*, ids: list[int], excerpt_chars: int) -> list[dict]:
 def text_search(text: str, *, vendor: str) -> Q:
     """Comparisons whose conversation has a message, or which have a candidate, matching `text`.
 
-    PostgreSQL: full-text search (web search syntax: "a phrase", or, -word) in English, through
-    the expression indexes that the vectors below match exactly. Elsewhere: a case-insensitive
-    substring of a message or a candidate.
+    PostgreSQL: full-text search (web search syntax: "a phrase", or, -word) in English, each text
+    on its own, through the GIN index of ComparisonText, which holds every text's vector under its
+    comparison. Elsewhere: a case-insensitive substring of a message or a candidate.
     """
     if vendor == "postgresql":
-        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        candidates = Candidate.objects.annotate(document=SearchVector("text", config=SEARCH_CONFIG)).filter(
-            document=query
+        matching = ComparisonText.objects.filter(
+            document=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
         )
-        messages = Message.objects.annotate(document=SearchVector("content", config=SEARCH_CONFIG)).filter(
-            document=query
-        )
-    else:
-        candidates = Candidate.objects.filter(text__icontains=text)
-        messages = Message.objects.filter(content__icontains=text)
-    # One subquery, not two joined by OR: PostgreSQL answers an OR of two IN lists row by row.
+        # Two halves in a union, so that the GIN index is read once: given one plain subquery, the
+        # planner walks the newest comparisons and tests each one's texts, thousands of times.
+        candidates = matching.filter(candidate__isnull=False).values("comparison_id")
+        messages = matching.filter(message__isnull=False).values("comparison_id")
+        return Q(id__in=candidates.union(messages, all=True))
+    candidates = Candidate.objects.filter(text__icontains=text)
+    messages = Message.objects.filter(content__icontains=text)
     prompted = Comparison.objects.filter(conversation_id__in=messages.values("conversation_id")).values("id")
     return Q(id__in=candidates.values("comparison_id").union(prompted, all=True))
 
