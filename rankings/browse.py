@@ -9,7 +9,6 @@ SQLite, the embedded default, matches substrings instead.
 """
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -22,6 +21,7 @@ from django.db.models.functions import Cast, Substr
 from django.http import QueryDict
 
 from labeler.models import Candidate, Comparison, Membership, Message, Project
+from rankings.comparison_agreement import AGREEMENT_BANDS
 from rankings.models import ComparisonAgreement, ComparisonText, Ranking
 from ranklab.errors import RankLabError
 
@@ -31,21 +31,6 @@ FLAG_KEYS_PATH = "$.*[*]"
 MAX_TEXT_CHARS = 200
 BROWSE_TIMEOUT_MS = 3000
 
-
-@dataclass(frozen=True)
-class Band:
-    label: str
-    low: float | None = None  # inclusive
-    high: float | None = None  # exclusive; 1.0 itself belongs to the top band
-
-
-# InstructGPT's trainers agreed on 72.6 % of comparisons: the middle band holds that.
-AGREEMENT_BANDS = {
-    "low": Band("under 50 %", 0.0, 0.5),
-    "medium": Band("50 – 80 %", 0.5, 0.8),
-    "high": Band("80 % and over", 0.8, None),
-    "unmeasured": Band("not measured (fewer than two rankings)"),
-}
 
 # The names of the query string, in the order a canonical one lists them.
 FILTER_NAMES = ("q", "status", "endpoint", "flag", "trainer", "agreement", "created_from", "created_to")
@@ -122,6 +107,7 @@ def browse_filters_parse(*, project: Project, query: str) -> dict:
 def comparisons_browse(*, project: Project, filters: dict) -> QuerySet[Comparison]:
     """The project's comparisons that pass every filter, newest first."""
     comparisons = Comparison.objects.filter(project=project)
+    newest_first = ("-created_at", "-id")
     if text := filters.get("q"):
         comparisons = comparisons.filter(text_search(text, vendor=connection.vendor))
     if status := filters.get("status"):
@@ -134,12 +120,17 @@ def comparisons_browse(*, project: Project, filters: dict) -> QuerySet[Compariso
     if trainer := filters.get("trainer"):
         comparisons = comparisons.filter(id__in=Ranking.objects.filter(trainer_id=trainer).values("comparison_id"))
     if band := filters.get("agreement"):
-        comparisons = _in_band(comparisons, project, AGREEMENT_BANDS[band])
+        comparisons = _in_band(comparisons, project, band)
+        if AGREEMENT_BANDS[band].low is not None:
+            # The same order, from the band's index: the creation its rows copy, and the comparison
+            # id they share. Ordered by the comparison's own columns, PostgreSQL would walk every
+            # comparison, newest first, looking each one's agreement up.
+            newest_first = ("-agreement_figure__created_at", "-id")
     if start := filters.get("created_from"):
         comparisons = comparisons.filter(created_at__gte=datetime.combine(start, time(), UTC))
     if end := filters.get("created_to"):
         comparisons = comparisons.filter(created_at__lt=datetime.combine(end + timedelta(days=1), time(), UTC))
-    return comparisons.order_by("-created_at", "-id")
+    return comparisons.order_by(*newest_first)
 
 
 def newest_matches(matching: QuerySet, *, limit: int) -> list[int] | None:
@@ -183,18 +174,15 @@ def text_search(text: str, *, vendor: str) -> Q:
     comparison. Elsewhere: a case-insensitive substring of a message or a candidate.
     """
     if vendor == "postgresql":
-        matching = ComparisonText.objects.filter(
-            document=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        )
-        # Two halves in a union, so that the GIN index is read once: given one plain subquery, the
-        # planner walks the newest comparisons and tests each one's texts, thousands of times.
-        candidates = matching.filter(candidate__isnull=False).values("comparison_id")
-        messages = matching.filter(message__isnull=False).values("comparison_id")
-        return Q(id__in=candidates.union(messages, all=True))
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        # Distinct ids, so that the GIN index is read once: given the plain rows, the planner walks
+        # the newest comparisons and tests each one's texts, thousands of times.
+        return Q(id__in=ComparisonText.objects.filter(document=query).values("comparison_id").distinct())
     candidates = Candidate.objects.filter(text__icontains=text)
     messages = Message.objects.filter(content__icontains=text)
     prompted = Comparison.objects.filter(conversation_id__in=messages.values("conversation_id")).values("id")
-    return Q(id__in=candidates.values("comparison_id").union(prompted, all=True))
+    # Without its default order: SQLite refuses an ORDER BY inside a union.
+    return Q(id__in=candidates.values("comparison_id").order_by().union(prompted, all=True))
 
 
 def rankings_flagged(flag: str, *, vendor: str) -> QuerySet[Ranking]:
@@ -213,14 +201,11 @@ def flag_keys(flags) -> Func:
     return Func(flags, Value(FLAG_KEYS_PATH), function="jsonb_path_query_array", output_field=JSONField())
 
 
-def _in_band(comparisons: QuerySet[Comparison], project: Project, band: Band) -> QuerySet[Comparison]:
-    measured = ComparisonAgreement.objects.filter(project=project, exact__isnull=False)
-    if band.low is None:
+def _in_band(comparisons: QuerySet[Comparison], project: Project, band: str) -> QuerySet[Comparison]:
+    if AGREEMENT_BANDS[band].low is None:
+        measured = ComparisonAgreement.objects.filter(project=project, exact__isnull=False)
         return comparisons.exclude(id__in=measured.values("comparison_id"))
-    measured = measured.filter(exact__gte=band.low)
-    if band.high is not None:
-        measured = measured.filter(exact__lt=band.high)
-    return comparisons.filter(id__in=measured.values("comparison_id"))
+    return comparisons.filter(agreement_figure__project=project, agreement_figure__band=band)
 
 
 def tiers_text(tiers: list[list[str]]) -> str:

@@ -121,8 +121,8 @@ class ProjectStats(models.Model):
 class ComparisonAgreement(models.Model):
     """How far the trainers of one comparison agree, as the last statistics computation found it.
 
-    Written with the project's statistics (rankings/stats.py), only where the figure changed; the
-    data browser filters on it. A comparison with fewer than two rankings has no row.
+    Written with the project's statistics (rankings/comparison_agreement.py), only where the figure
+    changed; the data browser filters on it. A comparison with fewer than two rankings has no row.
     """
 
     comparison = models.OneToOneField(
@@ -131,10 +131,15 @@ class ComparisonAgreement(models.Model):
     # The comparison's project, so that one index finds a project's comparisons in an agreement band.
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     exact = models.FloatField(null=True, help_text="Share of the annotator pairs' judged pairs that agree exactly.")
+    # The browser's band of `exact` and the comparison's creation, copied here so that one index
+    # lists a band's comparisons newest first, as the browser shows them.
+    band = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
-        # The comparison ids ride in the index: a band's comparisons are read without touching the table.
-        indexes = [models.Index(fields=["project", "exact"], include=["comparison"], name="agreement_band_ids_idx")]
+        indexes = [
+            models.Index(fields=["project", "band", "-created_at", "-comparison"], name="agreement_band_newest_idx")
+        ]
 
     def __str__(self) -> str:
         return f"Agreement of comparison {self.comparison_id}"
