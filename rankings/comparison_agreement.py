@@ -42,13 +42,16 @@ SET exact = EXCLUDED.exact, band = EXCLUDED.band, created_at = EXCLUDED.created_
 
 
 def agreement_band(exact: float | None) -> str:
-    """The key of the measured band that holds `exact`; blank for no figure."""
+    """The key of the measured band that holds `exact`; blank for no figure (or one in no band)."""
     if exact is None:
         return ""
     return next(
-        key
-        for key, band in AGREEMENT_BANDS.items()
-        if band.low is not None and exact >= band.low and (band.high is None or exact < band.high)
+        (
+            key
+            for key, band in AGREEMENT_BANDS.items()
+            if band.low is not None and exact >= band.low and (band.high is None or exact < band.high)
+        ),
+        "",
     )
 
 

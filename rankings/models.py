@@ -150,9 +150,9 @@ class ComparisonText(models.Model):
     candidates, or a message of its conversation (one row per comparison of that conversation).
 
     PostgreSQL triggers write these rows whenever a candidate, a message or a comparison is written
-    (rankings/migrations/0006_comparison_text.py), so that a search reads this narrow table and its
-    GIN index rather than the wide candidate and message tables. SQLite has no triggers here and
-    searches the texts themselves.
+    (rankings/migrations/0006_comparison_text_and_agreement_band_ids.py), so that a search reads
+    this narrow table and its GIN index rather than the wide candidate and message tables. SQLite
+    has no triggers here and searches the texts themselves.
     """
 
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="+")
