@@ -3,26 +3,26 @@ trainer, agreement band and creation date.
 
 `BrowseForm` reads the filters from a query string (the page's, or the one an export was handed)
 and `comparisons_browse` turns them into one queryset. Text is PostgreSQL full-text search over
-the messages of each comparison's conversation and its candidates, through expression GIN
-indexes (rankings/migrations/0005_browse_search_indexes.py), so writing a message or a candidate costs
-only its index entry; SQLite, the embedded default, matches substrings instead.
+the messages of each comparison's conversation and its candidates, through ComparisonText, the
+narrow table that triggers keep (rankings/migrations/0006_comparison_text.py);
+SQLite, the embedded default, matches substrings instead.
 """
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, Func, JSONField, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Substr
 from django.http import QueryDict
 
 from labeler.models import Candidate, Comparison, Membership, Message, Project
-from rankings.models import ComparisonAgreement, Ranking
+from rankings.comparison_agreement import AGREEMENT_BANDS
+from rankings.models import ComparisonAgreement, ComparisonText, Ranking
 from ranklab.errors import RankLabError
 
 SEARCH_CONFIG = "english"
@@ -31,21 +31,6 @@ FLAG_KEYS_PATH = "$.*[*]"
 MAX_TEXT_CHARS = 200
 BROWSE_TIMEOUT_MS = 3000
 
-
-@dataclass(frozen=True)
-class Band:
-    label: str
-    low: float | None = None  # inclusive
-    high: float | None = None  # exclusive; 1.0 itself belongs to the top band
-
-
-# InstructGPT's trainers agreed on 72.6 % of comparisons: the middle band holds that.
-AGREEMENT_BANDS = {
-    "low": Band("under 50 %", 0.0, 0.5),
-    "medium": Band("50 – 80 %", 0.5, 0.8),
-    "high": Band("80 % and over", 0.8, None),
-    "unmeasured": Band("not measured (fewer than two rankings)"),
-}
 
 # The names of the query string, in the order a canonical one lists them.
 FILTER_NAMES = ("q", "status", "endpoint", "flag", "trainer", "agreement", "created_from", "created_to")
@@ -122,6 +107,7 @@ def browse_filters_parse(*, project: Project, query: str) -> dict:
 def comparisons_browse(*, project: Project, filters: dict) -> QuerySet[Comparison]:
     """The project's comparisons that pass every filter, newest first."""
     comparisons = Comparison.objects.filter(project=project)
+    newest_first = ("-created_at", "-id")
     if text := filters.get("q"):
         comparisons = comparisons.filter(text_search(text, vendor=connection.vendor))
     if status := filters.get("status"):
@@ -134,12 +120,17 @@ def comparisons_browse(*, project: Project, filters: dict) -> QuerySet[Compariso
     if trainer := filters.get("trainer"):
         comparisons = comparisons.filter(id__in=Ranking.objects.filter(trainer_id=trainer).values("comparison_id"))
     if band := filters.get("agreement"):
-        comparisons = _in_band(comparisons, project, AGREEMENT_BANDS[band])
+        comparisons = _in_band(comparisons, project, band)
+        if AGREEMENT_BANDS[band].low is not None:
+            # The same order, from the band's index: the creation its rows copy, and the comparison
+            # id they share. Ordered by the comparison's own columns, PostgreSQL would walk every
+            # comparison, newest first, looking each one's agreement up.
+            newest_first = ("-agreement_figure__created_at", "-id")
     if start := filters.get("created_from"):
         comparisons = comparisons.filter(created_at__gte=datetime.combine(start, time(), UTC))
     if end := filters.get("created_to"):
         comparisons = comparisons.filter(created_at__lt=datetime.combine(end + timedelta(days=1), time(), UTC))
-    return comparisons.order_by("-created_at", "-id")
+    return comparisons.order_by(*newest_first)
 
 
 def newest_matches(matching: QuerySet, *, limit: int) -> list[int] | None:
@@ -147,13 +138,19 @@ def newest_matches(matching: QuerySet, *, limit: int) -> list[int] | None:
 
     A word found in nearly every text (common words a lead might try) makes full-text search
     read every message and candidate: the page says so instead of holding a worker for seconds.
+    The query runs in one process: for a couple of thousand ids, starting parallel workers took
+    longer than they saved (twice as long, for an agreement band at 100,000 comparisons).
     """
     if connection.vendor != "postgresql":
         return list(matching[:limit])
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{BROWSE_TIMEOUT_MS}ms"])
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true), "
+                    "set_config('max_parallel_workers_per_gather', '0', true)",
+                    [f"{BROWSE_TIMEOUT_MS}ms"],
+                )
             return list(matching[:limit])
     except OperationalError:
         return None
@@ -178,24 +175,20 @@ def comparisons_rows(*, ids: list[int], excerpt_chars: int) -> list[dict]:
 def text_search(text: str, *, vendor: str) -> Q:
     """Comparisons whose conversation has a message, or which have a candidate, matching `text`.
 
-    PostgreSQL: full-text search (web search syntax: "a phrase", or, -word) in English, through
-    the expression indexes that the vectors below match exactly. Elsewhere: a case-insensitive
-    substring of a message or a candidate.
+    PostgreSQL: full-text search (web search syntax: "a phrase", or, -word) in English, each text
+    on its own, through the GIN index of ComparisonText, which holds every text's vector under its
+    comparison. Elsewhere: a case-insensitive substring of a message or a candidate.
     """
     if vendor == "postgresql":
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        candidates = Candidate.objects.annotate(document=SearchVector("text", config=SEARCH_CONFIG)).filter(
-            document=query
-        )
-        messages = Message.objects.annotate(document=SearchVector("content", config=SEARCH_CONFIG)).filter(
-            document=query
-        )
-    else:
-        candidates = Candidate.objects.filter(text__icontains=text)
-        messages = Message.objects.filter(content__icontains=text)
-    # One subquery, not two joined by OR: PostgreSQL answers an OR of two IN lists row by row.
+        # Distinct ids, so that the GIN index is read once: given the plain rows, the planner walks
+        # the newest comparisons and tests each one's texts, thousands of times.
+        return Q(id__in=ComparisonText.objects.filter(document=query).values("comparison_id").distinct())
+    candidates = Candidate.objects.filter(text__icontains=text)
+    messages = Message.objects.filter(content__icontains=text)
     prompted = Comparison.objects.filter(conversation_id__in=messages.values("conversation_id")).values("id")
-    return Q(id__in=candidates.values("comparison_id").union(prompted, all=True))
+    # Without its default order: SQLite refuses an ORDER BY inside a union.
+    return Q(id__in=candidates.values("comparison_id").order_by().union(prompted, all=True))
 
 
 def rankings_flagged(flag: str, *, vendor: str) -> QuerySet[Ranking]:
@@ -214,14 +207,11 @@ def flag_keys(flags) -> Func:
     return Func(flags, Value(FLAG_KEYS_PATH), function="jsonb_path_query_array", output_field=JSONField())
 
 
-def _in_band(comparisons: QuerySet[Comparison], project: Project, band: Band) -> QuerySet[Comparison]:
-    measured = ComparisonAgreement.objects.filter(project=project, exact__isnull=False)
-    if band.low is None:
+def _in_band(comparisons: QuerySet[Comparison], project: Project, band: str) -> QuerySet[Comparison]:
+    if AGREEMENT_BANDS[band].low is None:
+        measured = ComparisonAgreement.objects.filter(project=project, exact__isnull=False)
         return comparisons.exclude(id__in=measured.values("comparison_id"))
-    measured = measured.filter(exact__gte=band.low)
-    if band.high is not None:
-        measured = measured.filter(exact__lt=band.high)
-    return comparisons.filter(id__in=measured.values("comparison_id"))
+    return comparisons.filter(agreement_figure__project=project, agreement_figure__band=band)
 
 
 def tiers_text(tiers: list[list[str]]) -> str:

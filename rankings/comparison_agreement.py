@@ -2,46 +2,92 @@
 
 The statistics computation finds every figure anyway; storing them there costs a read of the
 stored ones and a write of those that changed, which after the first computation is a handful.
+Each row also holds its band and its comparison's creation, so that the browser lists a band's
+comparisons, newest first, from one index.
 """
+
+from dataclasses import dataclass
 
 from django.db import connection
 
-from labeler.models import Project
+from labeler.models import Comparison, Project
 from rankings.models import ComparisonAgreement
 from ranklab.database import is_postgresql
 
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    low: float | None = None  # inclusive
+    high: float | None = None  # exclusive; 1.0 itself belongs to the top band
+
+
+# InstructGPT's trainers agreed on 72.6 % of comparisons: the middle band holds that.
+# (rankings/migrations/0007_agreement_band_newest.py wrote these bands into the rows it found.)
+AGREEMENT_BANDS = {
+    "low": Band("under 50 %", 0.0, 0.5),
+    "medium": Band("50 – 80 %", 0.5, 0.8),
+    "high": Band("80 % and over", 0.8, None),
+    "unmeasured": Band("not measured (fewer than two rankings)"),
+}
+
 _BATCH = 5000
 _UPSERT = """
-INSERT INTO rankings_comparisonagreement (comparison_id, project_id, exact)
-SELECT comparison_id, %s, exact FROM unnest(%s::bigint[], %s::float8[]) AS figure(comparison_id, exact)
-ON CONFLICT (comparison_id) DO UPDATE SET exact = EXCLUDED.exact"""
+INSERT INTO rankings_comparisonagreement (comparison_id, project_id, exact, band, created_at)
+SELECT figure.comparison_id, %s, figure.exact, figure.band, comparison.created_at
+FROM unnest(%s::bigint[], %s::float8[], %s::text[]) AS figure(comparison_id, exact, band)
+JOIN labeler_comparison comparison ON comparison.id = figure.comparison_id
+ON CONFLICT (comparison_id) DO UPDATE
+SET exact = EXCLUDED.exact, band = EXCLUDED.band, created_at = EXCLUDED.created_at"""
+
+
+def agreement_band(exact: float | None) -> str:
+    """The key of the measured band that holds `exact`; blank for no figure (or one in no band)."""
+    if exact is None:
+        return ""
+    return next(
+        (
+            key
+            for key, band in AGREEMENT_BANDS.items()
+            if band.low is not None and exact >= band.low and (band.high is None or exact < band.high)
+        ),
+        "",
+    )
 
 
 def comparison_agreement_store(*, project: Project, figures: dict[int, float | None]) -> int:
     """Make the project's stored figures these; returns how many rows were written or removed."""
     stored = dict(ComparisonAgreement.objects.filter(project=project).values_list("comparison_id", "exact"))
-    # Pairs, not model instances: building 100,000 instances cost a second on the first computation.
     changed = [
-        (comparison_id, exact)
+        ComparisonAgreement(comparison_id=comparison_id, project=project, exact=exact, band=agreement_band(exact))
         for comparison_id, exact in figures.items()
         if comparison_id not in stored or stored[comparison_id] != exact
     ]
     gone = [comparison_id for comparison_id in stored if comparison_id not in figures]
     if changed and is_postgresql():
         # One statement from two arrays: Django's bulk upsert took 10 s for 100,000 figures, this a fraction of one.
-        comparison_ids, exacts = zip(*changed, strict=True)
         with connection.cursor() as cursor:
-            cursor.execute(_UPSERT, [project.id, list(comparison_ids), list(exacts)])
-    elif changed:
+            cursor.execute(
+                _UPSERT,
+                [
+                    project.id,
+                    [row.comparison_id for row in changed],
+                    [row.exact for row in changed],
+                    [row.band for row in changed],
+                ],
+            )
+    else:
+        created = dict(
+            Comparison.objects.filter(id__in=[row.comparison_id for row in changed]).values_list("id", "created_at")
+        )
+        for row in changed:
+            row.created_at = created[row.comparison_id]
         ComparisonAgreement.objects.bulk_create(
-            [
-                ComparisonAgreement(comparison_id=comparison_id, project=project, exact=exact)
-                for comparison_id, exact in changed
-            ],
+            changed,
             batch_size=_BATCH,
             update_conflicts=True,
             unique_fields=["comparison"],
-            update_fields=["exact"],
+            update_fields=["exact", "band", "created_at"],
         )
     for start in range(0, len(gone), _BATCH):
         ComparisonAgreement.objects.filter(comparison_id__in=gone[start : start + _BATCH]).delete()

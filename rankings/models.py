@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
-from labeler.models import HARMFUL, HELPFUL, RANKING_QUESTIONS, Assignment, Candidate, Comparison, Project
+from labeler.models import HARMFUL, HELPFUL, RANKING_QUESTIONS, Assignment, Candidate, Comparison, Message, Project
 
 
 class Ranking(models.Model):
@@ -119,8 +121,8 @@ class ProjectStats(models.Model):
 class ComparisonAgreement(models.Model):
     """How far the trainers of one comparison agree, as the last statistics computation found it.
 
-    Written with the project's statistics (rankings/stats.py), only where the figure changed; the
-    data browser filters on it. A comparison with fewer than two rankings has no row.
+    Written with the project's statistics (rankings/comparison_agreement.py), only where the figure
+    changed; the data browser filters on it. A comparison with fewer than two rankings has no row.
     """
 
     comparison = models.OneToOneField(
@@ -129,9 +131,44 @@ class ComparisonAgreement(models.Model):
     # The comparison's project, so that one index finds a project's comparisons in an agreement band.
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     exact = models.FloatField(null=True, help_text="Share of the annotator pairs' judged pairs that agree exactly.")
+    # The browser's band of `exact` and the comparison's creation, copied here so that one index
+    # lists a band's comparisons newest first, as the browser shows them.
+    band = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["project", "exact"], name="comparison_agreement_band_idx")]
+        indexes = [
+            models.Index(fields=["project", "band", "-created_at", "-comparison"], name="agreement_band_newest_idx")
+        ]
 
     def __str__(self) -> str:
         return f"Agreement of comparison {self.comparison_id}"
+
+
+class ComparisonText(models.Model):
+    """One text of a comparison, as the data browser's full-text search reads it: one of its
+    candidates, or a message of its conversation (one row per comparison of that conversation).
+
+    PostgreSQL triggers write these rows whenever a candidate, a message or a comparison is written
+    (rankings/migrations/0006_comparison_text.py), so that a search reads
+    this narrow table and its GIN index rather than the wide candidate and message tables. SQLite
+    has no triggers here and searches the texts themselves.
+    """
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(Candidate, null=True, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, null=True, on_delete=models.CASCADE, related_name="+")
+    document = SearchVectorField()
+
+    class Meta:
+        indexes = [GinIndex(fields=["document"], name="comparison_text_document_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(candidate__isnull=False, message__isnull=True)
+                | Q(candidate__isnull=True, message__isnull=False),
+                name="comparison_text_one_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Text of comparison {self.comparison_id}"

@@ -11,7 +11,9 @@ from rankings import browse
 from rankings.browse import browse_filters_parse, browse_query, comparisons_browse, text_search
 from rankings.comparison_agreement import comparison_agreement_store
 from rankings.models import ComparisonAgreement
+from rankings.stats import project_stats_refresh
 from rankings.tests.browse_data import browse_corpus
+from rankings.tests.stats_data import comparison_with, rank
 from ranklab.errors import RankLabError
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +125,24 @@ def test_storing_the_figures_writes_only_what_changed(project, corpus):
     del figures[corpus.refund.id]
     assert comparison_agreement_store(project=project, figures=figures) == 2
     assert dict(ComparisonAgreement.objects.filter(project=project).values_list("comparison_id", "exact")) == figures
+    assert ComparisonAgreement.objects.get(comparison=corpus.poem).band == "medium"
+    assert listed(project, "agreement=medium") == {corpus.poem.id}
+
+
+def test_each_stored_figure_holds_its_band_and_its_comparisons_creation(project, corpus):
+    rows = ComparisonAgreement.objects.filter(project=project).select_related("comparison")
+    assert {row.comparison_id: row.band for row in rows} == {corpus.refund.id: "high", corpus.poem.id: "low"}
+    assert all(row.created_at == row.comparison.created_at for row in rows)
+
+
+def test_a_band_lists_its_comparisons_newest_first(project, corpus):
+    older = comparison_with(project, ["Boil the water.", "Use the microwave."])
+    rank(older, corpus.trainers[0], [[0], [1]])
+    rank(older, corpus.trainers[1], [[0], [1]])
+    Comparison.objects.filter(id=older.id).update(created_at=corpus.refund.created_at - timedelta(days=2))
+    project_stats_refresh(project_id=project.id)
+    band = comparisons_browse(project=project, filters={"agreement": "high"})
+    assert list(band.values_list("id", flat=True)) == [corpus.refund.id, older.id]
 
 
 def test_a_search_that_would_take_too_long_is_given_up(project, corpus, monkeypatch):
