@@ -16,15 +16,7 @@ from labeler.models import Comparison, Membership, Project
 from labeler.selectors import MembershipPaused
 from rankings.models import Ranking
 from rankings.refresh import enqueue_stats_refresh
-from rankings.services import (
-    MAX_DURATION_MS,
-    ConfirmationNeeded,
-    Judgement,
-    check_attacks,
-    check_judgement,
-    display_order_matches,
-    display_order_names,
-)
+from rankings.services import MAX_DURATION_MS, Judgement, judgement_check
 from rankings.signals import ranking_revised
 from ranklab.errors import RankLabError
 
@@ -77,19 +69,13 @@ def ranking_revise(*, trainer, project: Project, ranking_id: int, judgement: Jud
         comparison.project = project
         now = timezone.now()
         check_revisable(ranking=ranking, project=project, now=now)
-        candidate_ids = set(comparison.candidates.values_list("id", flat=True))
-        check_judgement(judgement=judgement, comparison=comparison, candidate_ids=candidate_ids)
-        check_attacks(
-            attacks=judgement.attacks,
+        matches = judgement_check(
+            judgement=judgement,
+            comparison=comparison,
             project=project,
-            candidate_ids=candidate_ids,
-            names=display_order_names(ranking.display_order),
+            candidate_ids=set(comparison.candidates.values_list("id", flat=True)),
+            display_order=ranking.display_order,
         )
-        matches = display_order_matches(judgement.tiers, ranking.display_order)
-        if matches and not judgement.confirmed_display_order:
-            raise ConfirmationNeeded(
-                "You kept the candidates exactly in the order they were shown. Confirm that this is your ranking."
-            )
         previous = ranking.tiers
         ranking.tiers = judgement.tiers
         ranking.flags = {str(key): sorted(set(value)) for key, value in judgement.flags.items() if value}

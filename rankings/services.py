@@ -45,6 +45,31 @@ class Judgement:
     confirmed_display_order: bool = False
 
 
+def judgement_check(
+    *,
+    judgement: Judgement,
+    comparison: Comparison,
+    project: Project,
+    candidate_ids: set[int],
+    display_order: list[int],
+) -> bool:
+    """Check a judgement of `comparison` as its trainer saw it; True when it keeps the displayed order
+    (which the trainer must then have confirmed)."""
+    check_judgement(judgement=judgement, comparison=comparison, candidate_ids=candidate_ids)
+    check_attacks(
+        attacks=judgement.attacks,
+        project=project,
+        candidate_ids=candidate_ids,
+        names=display_order_names(display_order),
+    )
+    matches = display_order_matches(judgement.tiers, display_order)
+    if matches and not judgement.confirmed_display_order:
+        raise ConfirmationNeeded(
+            "You kept the candidates exactly in the order they were shown. Confirm that this is your ranking."
+        )
+    return matches
+
+
 def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: Judgement) -> Ranking:
     """Store the trainer's ranking of their assigned comparison in `project`; a repeat returns the first one.
 
@@ -62,18 +87,13 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
             return existing
         check_assignment_open(assignment=assignment, comparison=comparison)
         candidate_ids = set(comparison.candidates.values_list("id", flat=True))
-        check_judgement(judgement=judgement, comparison=comparison, candidate_ids=candidate_ids)
-        check_attacks(
-            attacks=judgement.attacks,
+        matches = judgement_check(
+            judgement=judgement,
+            comparison=comparison,
             project=project,
             candidate_ids=candidate_ids,
-            names=display_order_names(assignment.display_order),
+            display_order=assignment.display_order,
         )
-        matches = display_order_matches(judgement.tiers, assignment.display_order)
-        if matches and not judgement.confirmed_display_order:
-            raise ConfirmationNeeded(
-                "You kept the candidates exactly in the order they were shown. Confirm that this is your ranking."
-            )
         now = timezone.now()
         ranking = Ranking.objects.create(
             comparison=comparison,
