@@ -311,7 +311,7 @@ def check_strengths(*, strengths, tiers: list[list[int]], project: Project, name
 
 
 def tier_name(tier: list[int], names: dict[int, str]) -> str:
-    """ "Candidate A", or "Candidates A and C" for a tie."""
+    """A tier by the letters the trainer saw: "Candidate A", or "Candidates A and C" for a tie."""
     letters = sorted(names.get(candidate, f"Candidate {candidate}").removeprefix("Candidate ") for candidate in tier)
     if len(letters) == 1:
         return f"Candidate {letters[0]}"
