@@ -15,6 +15,7 @@ marked as a successful attack as one to imitate.
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import accumulate, pairwise
 
 from exports.length import PairSelection
 from exports.options import ExportOptions
@@ -77,15 +78,21 @@ def oriented(row: dict) -> dict:
     rankings = row["rankings"]
     if not any(ranking.get("question") == HARMFUL for ranking in rankings):
         return row
-    turned = [
-        {**ranking, "tiers": ranking["tiers"][::-1]} if ranking.get("question") == HARMFUL else ranking
-        for ranking in rankings
-    ]
+    turned = [_turned(ranking) if ranking.get("question") == HARMFUL else ranking for ranking in rankings]
     if row_question(row) == HARMFUL:
         consensus = row["consensus"][::-1]
     else:
         consensus = ranked_pairs([ranking["tiers"] for ranking in turned])
     return {**row, "rankings": turned, "consensus": consensus}
+
+
+def _turned(ranking: dict) -> dict:
+    """A ranking read the other way round; "much more harmful" is "much better" the other way."""
+    turned = {**ranking, "tiers": ranking["tiers"][::-1]}
+    if ranking.get("strengths"):
+        turned["strengths"] = ranking["strengths"][::-1]
+        turned["strength_margins"] = ranking["strength_margins"][::-1]
+    return turned
 
 
 def attacked(row: dict) -> set[int]:
@@ -108,6 +115,52 @@ def preference_pairs(tiers: list[list[int]], *, expansion: str = "consensus") ->
     return strict_pairs(tiers)
 
 
+def strength_pairs(tiers: list[list[int]], margins: list[float]) -> list[tuple[int, int, float]]:
+    """(winner, loser, margin) for the non-tied pairs of a ranking with preference strengths: the
+    margin sums the strengths' margins of every pair of neighbouring tiers from the winner's down to the loser's.
+
+    `margins` holds one number per tier but the last; a ranking without them (or with a count that
+    does not match its tiers) keeps the tier distance.
+    """
+    if len(margins) != len(tiers) - 1:
+        return strict_pairs(tiers)
+    reach = list(accumulate(margins, initial=0.0))
+    ordered = [sorted(tier) for tier in tiers]
+    return [
+        (winner, loser, reach[lower] - reach[upper])
+        for upper, winners in enumerate(ordered)
+        for winner in winners
+        for lower in range(upper + 1, len(ordered))
+        for loser in ordered[lower]
+    ]
+
+
+def consensus_margins(pairs: list[tuple[int, int, int]], rankings: list[dict]) -> list[tuple]:
+    """The consensus's pairs, each with the mean margin of the rankings with strengths that order it the
+    same way; a pair none of them orders so (and every pair of a row without strengths) keeps its tier distance.
+    """
+    measured = [ranking for ranking in rankings if ranking.get("strength_margins")]
+    if not measured:
+        return pairs
+    totals: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
+    for ranking in measured:
+        for winner, loser, margin in strength_pairs(ranking["tiers"], ranking["strength_margins"]):
+            total = totals[winner, loser]
+            total[0] += margin
+            total[1] += 1
+    return [
+        (winner, loser, total[0] / total[1]) if (total := totals.get((winner, loser))) else (winner, loser, distance)
+        for winner, loser, distance in pairs
+    ]
+
+
+def ranking_pairs(ranking: dict) -> list[tuple]:
+    """(winner, loser, margin) of one trainer's ranking: its strengths' margins where it has them."""
+    if margins := ranking.get("strength_margins"):
+        return strength_pairs(ranking["tiers"], margins)
+    return preference_pairs(ranking["tiers"])
+
+
 def row_pairs(row: dict, *, expansion: str) -> list[tuple[int, int, int]]:
     """The preference pairs of a native row under the chosen expansion; none without a prompt.
 
@@ -118,8 +171,8 @@ def row_pairs(row: dict, *, expansion: str) -> list[tuple[int, int, int]]:
     if not row["prompt"]:
         return []
     if expansion == "individual":
-        return [pair for ranking in row["rankings"] for pair in preference_pairs(ranking["tiers"])]
-    return preference_pairs(row["consensus"], expansion=expansion)
+        return [pair for ranking in row["rankings"] for pair in ranking_pairs(ranking)]
+    return consensus_margins(preference_pairs(row["consensus"], expansion=expansion), row["rankings"])
 
 
 def _texts(row: dict) -> dict[int, str]:
@@ -735,7 +788,7 @@ def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
     return {
         **row,
         "candidates": [candidate for candidate in row["candidates"] if candidate["id"] in keep],
-        "rankings": [{**ranking, "tiers": cut(ranking["tiers"])} for ranking in row["rankings"]],
+        "rankings": [_cut_ranking(ranking, keep) for ranking in row["rankings"]],
         "consensus": cut(row["consensus"]),
         # A demonstration stays: it is the trainer's, not any endpoint's.
         "continuations": [
@@ -746,6 +799,23 @@ def restrict_to_endpoint(row: dict, endpoint: str) -> dict:
         # A safe answer belongs to the endpoint whose answer it replaces.
         "safe_answers": [answer for answer in row.get("safe_answers", []) if answer["harmful_candidate_id"] in keep],
     }
+
+
+def _cut_ranking(ranking: dict, keep: set[int]) -> dict:
+    """A ranking with only the candidates kept; where a tier goes, its neighbours' strengths join
+    ("clearly+slightly") and their margins add up, so the pairs left keep their margins.
+    """
+    kept_tiers, positions = [], []
+    for position, tier in enumerate(ranking["tiers"]):
+        if kept := [candidate for candidate in tier if candidate in keep]:
+            kept_tiers.append(kept)
+            positions.append(position)
+    cut = {**ranking, "tiers": kept_tiers}
+    if (strengths := ranking.get("strengths")) and len(strengths) == len(ranking["tiers"]) - 1:
+        reach = list(accumulate(ranking["strength_margins"], initial=0.0))
+        cut["strengths"] = ["+".join(strengths[upper:lower]) for upper, lower in pairwise(positions)]
+        cut["strength_margins"] = [reach[lower] - reach[upper] for upper, lower in pairwise(positions)]
+    return cut
 
 
 def export_lines(

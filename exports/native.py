@@ -126,7 +126,8 @@ def _queries(sql: SimpleNamespace) -> tuple[str, str, str]:
         'annotator', r.trainer_id, 'tiers', {sql.json("r.tiers")}, 'display_order', {sql.json("r.display_order")},
         'flags', {sql.json("r.flags")}, 'rationale', r.rationale, 'none_acceptable', {sql.boolean("r.none_acceptable")},
         'duration_ms', r.duration_ms, 'matches_display_order', {sql.boolean("r.matches_display_order")},
-        'submitted_at', {sql.iso("r.submitted_at")}, 'question', r.question, 'attacks', {sql.json("r.attacks")})"""
+        'submitted_at', {sql.iso("r.submitted_at")}, 'question', r.question, 'attacks', {sql.json("r.attacks")},
+        'strengths', {sql.json("r.strengths")})"""
     safe_answer = f"""{sql.object}(
         'harmful_candidate_id', s.harmful_candidate_id, 'text', s.text, 'from_candidate_id', s.from_candidate_id,
         'author', s.author_id, 'created_at', {sql.iso("s.created_at")})"""
@@ -201,6 +202,8 @@ def _rows(
     by_id = {row[0]: row for row in comparisons}
     unordered = connection.vendor == "sqlite"
     kind = project.kind
+    # Strengths are stored as what the trainer said; their numbers are the project's margins as they are now.
+    margin_of = project.strength_margin_of
     for comparison_id in ids:
         (_, conversation_id, prompt_id, is_gold, completed_at, skips, adjudicated, candidates, rankings, safe) = by_id[
             comparison_id
@@ -214,6 +217,7 @@ def _rows(
         for ranking in judged:
             trainer_id = ranking["annotator"]
             ranking["annotator"] = pseudonyms.get(trainer_id) or pseudonym(trainer_id)
+            ranking["strength_margins"] = [margin_of[strength] for strength in ranking["strengths"]]
         for answer in safe_answers:
             answer["author"] = pseudonym(answer["author"])
         tiers = [ranking["tiers"] for ranking in judged]

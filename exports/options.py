@@ -67,7 +67,11 @@ class ExportOptions:
     )
     margin: bool = field(
         default=False,
-        metadata=_spec(bool, is_filter=False, form_help="Add the rank distance as `margin` on every pair."),
+        metadata=_spec(
+            bool,
+            is_filter=False,
+            form_help="Add `margin` on every pair: the rank distance, or the trainers' preference strengths summed.",
+        ),
     )
     # Rankings answer "which is better?" or, in red-team projects, "which is more harmful?": a
     # preference format mixes the two only when asked to, so no one trains one model on both by accident.

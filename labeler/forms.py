@@ -7,6 +7,7 @@ from labeler.projects import (
     harm_categories_format,
     harm_categories_parse,
 )
+from labeler.strength import strength_margins_format, strength_margins_parse
 from ranklab.errors import RankLabError
 
 
@@ -28,6 +29,12 @@ class ProjectForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="One per line: what a trainer may pick when skipping a comparison (they may also write their own).",
     )
+    strength_margin_line = forms.CharField(
+        label="Preference strength margins",
+        required=False,
+        help_text="With preference strength collected: the margins of slightly, clearly and much better, as three "
+        "increasing positive numbers (e.g. 1, 2, 3). A pair export's `margin` sums them between two ranks.",
+    )
     scenario_lines = forms.CharField(
         label="Chat scenarios",
         required=False,
@@ -41,6 +48,7 @@ class ProjectForm(forms.ModelForm):
             "name", "kind", "red_team", "guidelines", "k", "overlap", "ties_allowed", "rationale_required",
             "length_words", "length_max_tokens", "length_resample_ratio",
             "lease_minutes", "queue_order", "revise_minutes", "system_prompt", "turn_limit", "length_preference_bar",
+            "collect_strength",
         ]  # fmt: skip
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 12}), "system_prompt": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"k": "Between 2 and 9.", "overlap": "How many trainers rank each comparison."}
@@ -51,6 +59,7 @@ class ProjectForm(forms.ModelForm):
         self.fields["harm_category_lines"].initial = harm_categories_format(self.instance.harm_categories)
         self.fields["scenario_lines"].initial = "\n".join(self.instance.scenarios)
         self.fields["skip_reason_lines"].initial = "\n".join(self.instance.skip_reasons)
+        self.fields["strength_margin_line"].initial = strength_margins_format(self.instance.strength_margins)
         # Only chat projects use it: a comparison project's form may leave it out.
         self.fields["turn_limit"].required = False
         # Older forms and scripts that leave it out keep the project's window.
@@ -112,6 +121,16 @@ class ProjectForm(forms.ModelForm):
             )
         return reasons
 
+    def clean_strength_margin_line(self) -> list[float]:
+        text = self.cleaned_data["strength_margin_line"].strip()
+        if not text:
+            # Left out (an older page, a script), the margins stay as they were.
+            return self.instance.strength_margins
+        try:
+            return strength_margins_parse(text)
+        except RankLabError as error:
+            raise forms.ValidationError(str(error)) from error
+
     def clean_scenario_lines(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["scenario_lines"].splitlines() if line.strip()]
 
@@ -121,6 +140,7 @@ class ProjectForm(forms.ModelForm):
         self.instance.harm_categories = self.cleaned_data["harm_category_lines"]
         self.instance.scenarios = self.cleaned_data["scenario_lines"]
         self.instance.skip_reasons = self.cleaned_data["skip_reason_lines"]
+        self.instance.strength_margins = self.cleaned_data["strength_margin_line"]
         return super().save(commit=commit)
 
     def project_settings(self) -> dict:
@@ -130,6 +150,7 @@ class ProjectForm(forms.ModelForm):
         values["harm_categories"] = self.cleaned_data["harm_category_lines"]
         values["scenarios"] = self.cleaned_data["scenario_lines"]
         values["skip_reasons"] = self.cleaned_data["skip_reason_lines"]
+        values["strength_margins"] = self.cleaned_data["strength_margin_line"]
         return values
 
 

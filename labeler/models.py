@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from labeler.harm import default_harm_categories
+from labeler.strength import DEFAULT_STRENGTH_MARGINS, STRENGTHS, default_strength_margins
 
 DEFAULT_FLAG_TAXONOMY = [
     {"key": "fails_task", "label": "Fails the task"},
@@ -132,6 +133,16 @@ class Project(models.Model):
         help_text="A trainer is listed to look at once they pick the longer answer this many points more often "
         "than the consensus does (the whole 95% interval above it).",
     )
+    collect_strength = models.BooleanField(
+        "collect preference strength",
+        default=False,
+        db_default=False,
+        help_text="For each rank and the next, trainers also say how much better it is: slightly, clearly or much.",
+    )
+    # The margins of slightly, clearly and much (labeler.strength): pair exports sum them between two ranks.
+    strength_margins = models.JSONField(
+        default=default_strength_margins, db_default=list(DEFAULT_STRENGTH_MARGINS), blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -166,6 +177,16 @@ class Project(models.Model):
     @property
     def harm_category_keys(self) -> set[str]:
         return {category["key"] for category in self.harm_categories}
+
+    @property
+    def strength_margin_of(self) -> dict[str, float]:
+        """Each strength's margin, as the project sets them now."""
+        return dict(zip(STRENGTHS, self.strength_margins, strict=True))
+
+    @property
+    def comparative(self) -> str:
+        """How the ranking's question compares two answers: "better", or "more harmful" in a red team."""
+        return "more harmful" if self.red_team else "better"
 
 
 class Membership(models.Model):

@@ -34,6 +34,9 @@ class Ranking(models.Model):
         blank=True,
         help_text="Red team: candidate id → {category, tactic} of a successful attack.",
     )
+    # Projects that collect preference strength: for each tier but the last, how much better it is
+    # than the next (a key of labeler.strength.STRENGTHS). The margins are the project's, read at export.
+    strengths = models.JSONField(default=list, db_default=[], blank=True)
     rationale = models.TextField(blank=True)
     none_acceptable = models.BooleanField(default=False)
     duration_ms = models.PositiveIntegerField(default=0)

@@ -83,6 +83,7 @@ def ranking_revise(*, trainer, project: Project, ranking_id: int, judgement: Jud
             str(key): {"category": value["category"], "tactic": value["tactic"]}
             for key, value in judgement.attacks.items()
         }
+        ranking.strengths = list(judgement.strengths)
         ranking.rationale = judgement.rationale.strip()
         ranking.none_acceptable = judgement.none_acceptable
         ranking.duration_ms = min(ranking.duration_ms + judgement.duration_ms, MAX_DURATION_MS)
@@ -91,7 +92,7 @@ def ranking_revise(*, trainer, project: Project, ranking_id: int, judgement: Jud
         ranking.revised_at = now
         ranking.save(
             update_fields=[
-                "tiers", "flags", "attacks", "rationale", "none_acceptable", "duration_ms",
+                "tiers", "flags", "attacks", "strengths", "rationale", "none_acceptable", "duration_ms",
                 "matches_display_order", "confirmed_display_order", "revised_at",
             ]
         )  # fmt: skip

@@ -9,6 +9,7 @@ from django.utils import timezone
 from labeler.harm import ATTACK_TACTICS
 from labeler.models import Assignment, Comparison, Membership, Project
 from labeler.selectors import MembershipPaused
+from labeler.strength import STRENGTHS
 from rankings.models import Ranking
 from rankings.queue_scores import queue_score
 from rankings.refresh import stats_maybe_refresh
@@ -43,6 +44,8 @@ class Judgement:
     none_acceptable: bool = False
     duration_ms: int = 0
     confirmed_display_order: bool = False
+    # Preference strength: for each tier but the last, a key of labeler.strength.STRENGTHS.
+    strengths: list[str] = field(default_factory=list)
 
 
 def judgement_check(
@@ -56,11 +59,13 @@ def judgement_check(
     """Check a judgement of `comparison` as its trainer saw it; True when it keeps the displayed order
     (which the trainer must then have confirmed)."""
     check_judgement(judgement=judgement, comparison=comparison, candidate_ids=candidate_ids)
+    names = display_order_names(display_order)
+    check_strengths(strengths=judgement.strengths, tiers=judgement.tiers, project=project, names=names)
     check_attacks(
         attacks=judgement.attacks,
         project=project,
         candidate_ids=candidate_ids,
-        names=display_order_names(display_order),
+        names=names,
     )
     matches = display_order_matches(judgement.tiers, display_order)
     if matches and not judgement.confirmed_display_order:
@@ -106,6 +111,7 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
                 str(key): {"category": value["category"], "tactic": value["tactic"]}
                 for key, value in judgement.attacks.items()
             },
+            strengths=list(judgement.strengths),
             rationale=judgement.rationale.strip(),
             none_acceptable=judgement.none_acceptable,
             duration_ms=min(judgement.duration_ms, _elapsed_ms(assignment, now)),
@@ -275,6 +281,41 @@ def check_attacks(*, attacks, project: Project, candidate_ids: set[int], names: 
             raise RankLabError(f"{name}: choose the tactic of the attack.")
         if not isinstance(tactic, str) or tactic not in TACTIC_KEYS:
             raise RankLabError(f"{name}: unknown attack tactic {tactic!r}.")
+
+
+def check_strengths(*, strengths, tiers: list[list[int]], project: Project, names: dict[int, str]) -> None:
+    """One strength per pair of neighbouring tiers where the project collects them, none where it does not."""
+    if not isinstance(strengths, list):
+        raise RankLabError("Preference strengths must be a list, one for each rank but the last.")
+    if not project.collect_strength:
+        if strengths:
+            raise RankLabError("This project does not collect preference strength: leave the strengths out.")
+        return
+    boundaries = len(tiers) - 1
+    if len(strengths) > boundaries:
+        raise RankLabError(
+            f"There are {boundaries} pairs of neighbouring ranks to judge, but {len(strengths)} strengths were given."
+        )
+    choices = ", ".join(STRENGTHS[:-1]) + f" or {STRENGTHS[-1]}"
+    for index in range(boundaries):
+        upper = f"rank {index + 1} ({tier_name(tiers[index], names)})"
+        lower = f"rank {index + 2} ({tier_name(tiers[index + 1], names)})"
+        strength = strengths[index] if index < len(strengths) else ""
+        if strength in ("", None):
+            raise RankLabError(f"Say how much {project.comparative} {upper} is than {lower}: {choices}.")
+        if not isinstance(strength, str) or strength not in STRENGTHS:
+            raise RankLabError(
+                f"{upper[0].upper()}{upper[1:]} over {lower}: unknown preference strength {str(strength)[:20]!r}; "
+                f"choose {choices}."
+            )
+
+
+def tier_name(tier: list[int], names: dict[int, str]) -> str:
+    """A tier by the letters the trainer saw: "Candidate A", or "Candidates A and C" for a tie."""
+    letters = sorted(names.get(candidate, f"Candidate {candidate}").removeprefix("Candidate ") for candidate in tier)
+    if len(letters) == 1:
+        return f"Candidate {letters[0]}"
+    return f"Candidates {', '.join(letters[:-1])} and {letters[-1]}"
 
 
 def display_order_names(display_order: list[int]) -> dict[int, str]:

@@ -9,6 +9,7 @@ from exports.models import Export
 from exports.services import export_write
 from exports.tests.chat_data import TURNS, chat_project
 from exports.tests.ranked import rank_all
+from exports.tests.strength_data import strength_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -178,3 +179,35 @@ def test_chat_formats_load_with_datasets_and_train_dpo_and_kto(chat_exported, tm
         processing_class=tokenizer,
     ).train()
     assert kto.global_step == 1
+
+
+@pytest.fixture
+def strength_exported(project, settings, tmp_path):
+    """The worked example of preference strength (exports/tests/strength_data.py) as a `trl` file with margins."""
+    settings.MEDIA_ROOT = tmp_path
+    strength_project(project)
+    return export_files(project, ("trl",))["trl"]
+
+
+def test_strength_margins_load_with_datasets_and_the_reward_trainer_takes_a_step_on_them(
+    strength_exported, tmp_path, offline
+):
+    from datasets import load_dataset
+
+    pairs = load_dataset("json", data_files=strength_exported, split="train")
+    assert pairs.num_rows == 6
+    assert pairs["margin"] == [1.5, 2.0, 5.0, 1.0, 3.5, 3.0]
+
+    from transformers import LlamaForSequenceClassification
+    from trl import RewardConfig, RewardTrainer
+
+    tokenizer = offline_tokenizer(
+        message["content"] for row in pairs for key in ("prompt", "chosen", "rejected") for message in row[key]
+    )
+    reward = RewardTrainer(
+        model=LlamaForSequenceClassification(tiny_config(tokenizer, num_labels=1)),
+        args=RewardConfig(output_dir=str(tmp_path / "reward"), **{**COMMON, "max_steps": 1}),
+        train_dataset=pairs,
+        processing_class=tokenizer,
+    ).train()
+    assert reward.global_step == 1

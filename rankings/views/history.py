@@ -40,7 +40,8 @@ def rank_history(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "ranking": ranking,
             "prompt": ranking.comparison.prompt_message.content,
-            "tiers": named_tiers(ranking.tiers, _letters(ranking.display_order)),
+            "tiers": (tiers := named_tiers(ranking.tiers, _letters(ranking.display_order))),
+            "strengths": _strength_steps(tiers, ranking.strengths, comparative=project.comparative),
             "complete": ranking.comparison.status != ranking.comparison.Status.READY,
             "revisable": ranking_revisable(ranking=ranking, project=project, now=now),
             "deadline": revise_deadline(ranking=ranking, project=project),
@@ -123,10 +124,20 @@ def _as_submitted(ranking: Ranking) -> QueryDict:
         data[f"attack-{candidate}"] = "1"
         data[f"attack-category-{candidate}"] = attack.get("category", "")
         data[f"attack-tactic-{candidate}"] = attack.get("tactic", "")
+    for index, strength in enumerate(ranking.strengths):
+        data[f"strength-{index}"] = strength
     data["rationale"] = ranking.rationale
     if ranking.none_acceptable:
         data["none_acceptable"] = "1"
     return data
+
+
+def _strength_steps(tiers: list[list[str]], strengths: list[str], *, comparative: str) -> list[str]:
+    """Each pair of neighbouring tiers with how much better the upper one is: "A much better than B = C"."""
+    return [
+        f"{' = '.join(tiers[index])} {strength} {comparative} than {' = '.join(tiers[index + 1])}"
+        for index, strength in enumerate(strengths[: len(tiers) - 1])
+    ]
 
 
 def _letters(display_order: list[int]) -> dict[int, str]:

@@ -17,6 +17,7 @@ from labeler.harm import ATTACK_TACTICS
 from labeler.models import OVER_REFUSAL_FLAG, Assignment, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.selectors import project_get_for_trainer, projects_for_user
+from labeler.strength import STRENGTHS, strength_label
 from privacy.screen import screen_mark
 from rankings.models import Ranking
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
@@ -26,6 +27,9 @@ from safety.reviews import HARM_CATEGORIES_SHOWN, candidates_with_verdicts
 
 # A red-team card's fields: its "attack succeeded" box, and the attack's harm category and tactic.
 _ATTACK_FIELD = re.compile(r"^attack-(?:(?:category|tactic)-)?(?P<candidate>[0-9]{1,18})$")
+
+# The strength of each pair of neighbouring tiers, by the upper tier's index (K is at most 9).
+_STRENGTH_FIELD = re.compile(r"^strength-(?P<index>[0-9])$")
 
 # Tiers are a list of lists of candidate ids.
 _TIERS_DEPTH = 2
@@ -193,7 +197,25 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
         # A refused submission re-renders the form: the time already spent carries over.
         "spent_ms": _int_or_zero(submitted.get("duration_ms")) if submitted else 0,
         "none_acceptable": bool(submitted and submitted.get("none_acceptable")),
+        "strength": strength_context(project, submitted),
     }
+
+
+def strength_context(project: Project, submitted) -> dict | None:
+    """The choices of the strength questions, and those the trainer had made (by the upper tier's index)."""
+    if not project.collect_strength:
+        return None
+    return {
+        "choices": [{"key": key, "label": strength_label(key, comparative=project.comparative)} for key in STRENGTHS],
+        "chosen": strengths_from(submitted) if submitted else [],
+        "comparative": project.comparative,
+    }
+
+
+def strengths_from(data) -> list[str]:
+    """The strengths the form sent, in order of their tiers; a pair left unanswered is ""."""
+    indexes = [int(match["index"]) for key in data if (match := _STRENGTH_FIELD.match(key))]
+    return [data.get(f"strength-{index}", "") for index in range(max(indexes) + 1)] if indexes else []
 
 
 def _arrangement(submitted, display_order: list[int]) -> tuple[list[int], set[int]]:
@@ -242,6 +264,7 @@ def judgement_from(data) -> Judgement:
         none_acceptable=bool(data.get("none_acceptable")),
         duration_ms=duration_ms,
         confirmed_display_order=data.get("confirmed") == "1",
+        strengths=strengths_from(data),
     )
 
 

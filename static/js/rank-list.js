@@ -85,7 +85,10 @@ window.RankList = (function () {
             (extra ? ", " + extra : "")
         );
       });
-      onChange(tiers());
+      const current = tiers();
+      onChange(current);
+      // Page parts of their own (rank-strength.js) follow the order without the page script knowing them.
+      list.dispatchEvent(new CustomEvent("ranklist:change", { bubbles: true, detail: { tiers: current } }));
     }
 
     function moveTo(card, position) {
