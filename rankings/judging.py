@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from labeler.conversations import comparison_messages
-from labeler.models import Candidate, Comparison, ModelEndpoint
+from labeler.models import Candidate, Comparison, ModelEndpoint, Project
 from labeler.sampling.client import SamplingError, chat_complete, endpoint_client
 from rankings.judge_answers import (
     UnreadableReply,
@@ -59,21 +59,18 @@ def judge_endpoint(judge: Judge) -> ModelEndpoint:
 
 
 @transaction.atomic
-def judge_save(*, project, base_url: str, model: str, api_key_env: str, prompt: str, mode: str, **values) -> Judge:
+def judge_save(*, project: Project, **values) -> Judge:
     """Name or change the project's judge; comparisons already judged keep their judgement."""
-    if "{answers}" not in prompt:
+    if "{answers}" not in values.get("prompt", "{answers}"):
         raise RankLabError("The grading prompt must contain {answers}, where the candidates go.")
-    try:
-        outbound_url_check(base_url, what="The judge's base URL")
-    except OutboundRefused as refused:
-        raise RankLabError(str(refused)) from refused
-    judge, _ = Judge.objects.update_or_create(
-        project=project,
-        defaults={"base_url": base_url, "model": model, "api_key_env": api_key_env, "prompt": prompt, "mode": mode}
-        | values,
-    )
+    if "base_url" in values:
+        try:
+            outbound_url_check(values["base_url"], what="The judge's base URL")
+        except OutboundRefused as refused:
+            raise RankLabError(str(refused)) from refused
+    judge, _ = Judge.objects.update_or_create(project=project, defaults=values)
     if judge.is_active:
-        # Comparisons ready before the judge was named are found by the sweep; start them now.
+        # Comparisons ready before the judge was named, or while it was off, are the sweep's: start it now.
         enqueue_after_commit("rankings.tasks.judge_sweep")
     return judge
 
