@@ -6,7 +6,7 @@ import pytest
 from labeler.models import Comparison
 from labeler.sampling.queueing import enqueue_sampling
 from labeler.tests.factories import CandidateFactory, ComparisonFactory, ModelEndpointFactory, ProjectFactory
-from rankings.judging import comparison_judge
+from rankings.judging import comparison_judge, judge_save
 from rankings.models import Judge, JudgeRanking
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -83,3 +83,20 @@ def test_pairwise_mode_asks_the_real_model_about_each_pair_in_both_orders(model_
         assert row.swap_consistent == all(pair["first"] == pair["second"] for pair in row.pairs)
     else:
         assert row.last_error and row.status == JudgeRanking.Status.PENDING
+
+
+def test_naming_a_judge_has_the_sweep_judge_the_comparisons_already_ready(celery_worker, model_server):
+    project = ProjectFactory(k=2)
+    ready = [ComparisonFactory(project=project, with_candidates=True) for _ in range(2)]
+    ComparisonFactory(project=project, status=Comparison.Status.PENDING)
+
+    judge_save(project=project, base_url=model_server, model="smollm2", max_tokens=16)
+
+    def all_asked() -> bool:
+        rows = JudgeRanking.objects.filter(project=project)
+        return rows.count() == 2 and all(row.attempts >= 1 for row in rows)
+
+    celery_worker.wait_for(all_asked, timeout=180)
+    for comparison in ready:
+        row = JudgeRanking.objects.get(comparison=comparison)
+        _check_run_pair(*row.runs, list(comparison.candidates.values_list("id", flat=True)))
