@@ -76,9 +76,15 @@ def judge_save(*, project: Project, **values) -> Judge:
 
 
 def judge_open_for_comparison(*, comparison_id: int, project_id: int) -> bool:
-    """A pending judgement of a comparison that has just become ready, judged after commit; False without a judge."""
+    """A pending judgement of a comparison whose candidates have just been sampled, judged after commit;
+    False without a judge."""
     if not Judge.objects.filter(project_id=project_id, is_active=True).exists():
         return False
+    # Sampled again (a lead's resample): the judgement of the old candidates is void.
+    JudgeRanking.objects.filter(comparison_id=comparison_id).update(
+        status=JudgeRanking.Status.PENDING, tiers=None, pairs=[], runs=[], swap_consistent=None, attempts=0,
+        last_error="", next_try_at=timezone.now(), judged_at=None,
+    )  # fmt: skip
     JudgeRanking.objects.bulk_create(
         [JudgeRanking(comparison_id=comparison_id, project_id=project_id, next_try_at=timezone.now())],
         ignore_conflicts=True,
@@ -94,8 +100,8 @@ def comparison_judge(*, comparison_id: int) -> JudgeRanking | None:
         return None
     judge = Judge.objects.filter(project_id=row.project_id, is_active=True).first()
     if judge is None:
-        # Switched off since the row was opened: it stays due for when the judge is back.
-        JudgeRanking.objects.filter(id=row.id).update(next_try_at=None)
+        # Switched off since the row was opened: it stays due, and the sweep hands it out once the judge is back.
+        JudgeRanking.objects.filter(id=row.id).update(next_try_at=timezone.now())
         return row
     candidates = list(Candidate.objects.filter(comparison_id=comparison_id).order_by("id").values_list("id", "text"))
     conversation = [

@@ -472,7 +472,9 @@ def _judge(
     records, statuses = [], defaultdict(int)
     for comparison_id, status, tiers, pairs, swap_consistent in rows.iterator(chunk_size=CHUNK):
         statuses[status] += 1
-        if status != JudgeRanking.Status.DONE:
+        candidates = lengths.get(comparison_id, {})
+        # A judgement of candidates since replaced waits to be made again: it is no figure.
+        if status != JudgeRanking.Status.DONE or {c for tier in tiers for c in tier} != candidates.keys():
             continue
         human = adjudicated.get(comparison_id)
         if human is None and comparison_id in by_comparison:
@@ -482,7 +484,7 @@ def _judge(
                 comparison=comparison_id,
                 judge=tiers,
                 human=human,
-                lengths=lengths.get(comparison_id, {}),
+                lengths=candidates,
                 swap_consistent=bool(swap_consistent),
                 pairs_consistent=sum(pair["first"] == pair["second"] for pair in pairs),
                 pairs_swapped=len(pairs),

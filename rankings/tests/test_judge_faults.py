@@ -12,6 +12,7 @@ from labeler.tests.factories import ComparisonFactory, ProjectFactory
 from labeler.tests.fakeserver import Reply
 from rankings.judging import comparison_judge, judge_sweep_collect
 from rankings.models import Judge, JudgeRanking
+from rankings.tests.judge_data import judge_of, judged
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +132,28 @@ def test_a_sampled_comparison_opens_a_judgement_only_where_the_project_has_a_jud
         comparison_sampled.send(sender=Comparison, comparison_id=comparison.id, project_id=comparison.project_id)
 
     assert list(JudgeRanking.objects.values_list("comparison_id", "status")) == [(judged.id, "pending")]
+
+
+def test_sampling_a_comparison_again_voids_its_judgement(fake_model_server):
+    project = ProjectFactory(k=2)
+    judge_of(project)
+    comparison = ComparisonFactory(project=project, with_candidates=True)
+    a, b = comparison.candidates.order_by("id").values_list("id", flat=True)
+    judged(comparison, [[a], [b]])
+
+    comparison_sampled.send(sender=Comparison, comparison_id=comparison.id, project_id=project.id)
+
+    row = JudgeRanking.objects.get(comparison=comparison)
+    assert (row.status, row.tiers, row.runs, row.attempts) == ("pending", None, [], 0)
+    assert comparison.id in judge_sweep_collect()
+
+
+def test_a_judge_switched_off_leaves_its_judgements_due_for_when_it_is_back(fake_model_server):
+    comparison = _judged_comparison(fake_model_server.base_url)
+    Judge.objects.update(is_active=False)
+
+    assert comparison_judge(comparison_id=comparison.id).status == JudgeRanking.Status.PENDING
+    assert fake_model_server.requests == []
+    assert judge_sweep_collect() == []
+    Judge.objects.update(is_active=True)
+    assert judge_sweep_collect() == [comparison.id]

@@ -64,3 +64,16 @@ def test_the_human_figures_are_the_same_with_and_without_the_judge(project):
     assert judge_figures["judged"] == 3
     # The judge prefers b everywhere; people prefer a, or tie where they split.
     assert (judge_figures["pairs"]["agree"], judge_figures["pairs"]["n"]) == (0, 3)
+
+
+def test_a_judgement_of_candidates_since_replaced_is_no_figure(project):
+    project.k = 2
+    project.save(update_fields=["k"])
+    judge_of(project)
+    comparison = ComparisonFactory(project=project, with_candidates=True)
+    a, b = _ids(comparison)
+    judged(comparison, [[a], [b + 1000]])
+
+    figures = project_stats_compute(project=project)["judge"]
+
+    assert figures["judged"] == 0
