@@ -249,6 +249,8 @@ class JudgeRanking(models.Model):
         indexes = [
             models.Index(fields=["next_try_at"], condition=Q(status="pending"), name="judge_ranking_due_idx"),
             models.Index(fields=["project", "status"], name="judge_ranking_project_idx"),
+            # The beat's search for stale statistics reads a project's latest judgement here.
+            models.Index(fields=["project", "-judged_at"], name="judge_ranking_judged_idx"),
         ]
 
     def __str__(self) -> str:

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='labeler.project')),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['next_try_at'], name='judge_ranking_due_idx'), models.Index(fields=['project', 'status'], name='judge_ranking_project_idx')],
+                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['next_try_at'], name='judge_ranking_due_idx'), models.Index(fields=['project', 'status'], name='judge_ranking_project_idx'), models.Index(fields=['project', '-judged_at'], name='judge_ranking_judged_idx')],
             },
         ),
     ]

@@ -4,7 +4,8 @@ import pytest
 
 from labeler.models import Comparison
 from labeler.tests.factories import ComparisonFactory
-from rankings.stats import project_stats_compute
+from rankings.refresh import projects_with_stale_stats
+from rankings.stats import project_stats_compute, project_stats_refresh
 from rankings.tests.factories import lease, submit, trainers_of
 from rankings.tests.judge_data import judge_of, judged
 
@@ -77,3 +78,19 @@ def test_a_judgement_of_candidates_since_replaced_is_no_figure(project):
     figures = project_stats_compute(project=project)["judge"]
 
     assert figures["judged"] == 0
+
+
+def test_a_new_judgement_makes_the_statistics_stale(project):
+    project.overlap, project.k = 1, 2
+    project.save(update_fields=["overlap", "k"])
+    judge_of(project)
+    comparison = ComparisonFactory(project=project, with_candidates=True)
+    (trainer,) = trainers_of(project, 1)
+    a, b = _ids(comparison)
+    submit(lease(project, trainer), tiers=[[a], [b]], confirmed_display_order=True)
+    project_stats_refresh(project_id=project.id)
+    assert project.id not in projects_with_stale_stats()
+
+    judged(comparison, [[b], [a]])
+
+    assert project.id in projects_with_stale_stats()
