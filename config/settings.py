@@ -315,6 +315,16 @@ CELERY_BEAT_SCHEDULE["queue-scores-refresh"] = {
     "schedule": env.float("RANKLAB_QUEUE_SCORES_REFRESH_EVERY_SECONDS", default=120.0),
 }
 
+# The AI judge (rankings/judging.py): a failed judgement waits this long, doubling per failure,
+# until it has been tried this many times; beat opens and hands out the judgements due.
+RANKLAB_JUDGE_MAX_ATTEMPTS = env.int("RANKLAB_JUDGE_MAX_ATTEMPTS", default=3)
+RANKLAB_JUDGE_RETRY_SECONDS = env.float("RANKLAB_JUDGE_RETRY_SECONDS", default=60.0)
+RANKLAB_JUDGE_SWEEP_BATCH = env.int("RANKLAB_JUDGE_SWEEP_BATCH", default=200)
+CELERY_BEAT_SCHEDULE["judge-sweep"] = {
+    "task": "rankings.tasks.judge_sweep",
+    "schedule": env.float("RANKLAB_JUDGE_SWEEP_EVERY_SECONDS", default=60.0),
+}
+
 # Export jobs (exports/sweep.py): a running job silent this long lost its worker; a queued one
 # not handed out this long lost its message.
 RANKLAB_EXPORT_STALE_AFTER_SECONDS = env.int("RANKLAB_EXPORT_STALE_AFTER_SECONDS", default=120)

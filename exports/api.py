@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exports.formats import FORMAT_LABELS, FORMATS, export_lines
+from exports.judgements import AiJudgements
 from exports.models import ApiToken, Export
 from exports.moderation import export_rows
 from exports.options import OPTIONS, ExportOptions, Option
@@ -224,10 +225,17 @@ class ComparisonsApi(PipelineView):
             export_check(project=project, format=format, options=options)
         except RankLabError as error:
             raise ValidationError({"detail": str(error)}) from error
+        if options.ai_judgements == "fill":
+            # A comparison only the judge ranked never completes, and the pull follows completions.
+            raise ValidationError(
+                {"detail": "ai_judgements=fill is for export files: the pull returns completed comparisons, "
+                 "which trainers ranked. Use ai_judgements=separate."}
+            )  # fmt: skip
         limit = params.validated_data["limit"]
         page = pull_page(project=project, cursor=cursor, limit=limit)
         comparisons = comparisons_selected(project=project, comparisons=page.comparisons, options=options)
-        rows = export_rows(project=project, comparisons=comparisons, format=format)
+        ai = AiJudgements(options.ai_judgements) if options.ai_judgements else None
+        rows = export_rows(project=project, comparisons=comparisons, format=format, ai=ai)
         response = StreamingHttpResponse(
             jsonl(export_lines(rows, format=format, options=options)), content_type="application/jsonl"
         )

@@ -835,10 +835,14 @@ def export_lines(
         yield from GROUPED[format](kept, expansion=options.expansion, margin=options.margin)
         return
     marked = options.none_acceptable == "keep_marked" and format in _MARKABLE
+    # With the AI judge's rows in, every line says whose ranking it comes from (native rows say it themselves).
+    sourced = bool(options.ai_judgements) and format != "native"
     for row in kept:
         lines = convert(row, format=format, expansion=options.expansion, margin=options.margin)
         if marked:
             lines = ({**line, "none_acceptable": row["none_acceptable"]} for line in lines)
+        if sourced:
+            lines = ({**line, "source": row.get("source", "human")} for line in lines)
         yield from lines
 
 

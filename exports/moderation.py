@@ -13,6 +13,7 @@ from itertools import islice
 
 from django.db.models import QuerySet
 
+from exports.judgements import AiJudgements
 from exports.native import CHUNK, annotator_pseudonym, native_rows
 from labeler.models import Comparison, Project
 from privacy.exporting import ExportRedactor
@@ -24,14 +25,22 @@ MODERATED = ("moderation_feedback",)
 
 
 def export_rows(
-    *, project: Project, comparisons: QuerySet[Comparison], format: str, redactor: ExportRedactor | None = None
+    *,
+    project: Project,
+    comparisons: QuerySet[Comparison],
+    format: str,
+    redactor: ExportRedactor | None = None,
+    ai: AiJudgements | None = None,
 ) -> Iterator[dict]:
-    """The rows a format is made from: native rows, with the filter's verdicts where the format needs them.
+    """The rows a format is made from: native rows, with the filter's verdicts where the format needs them,
+    and the AI judge's rows where `ai` asks for them.
 
     `redactor` applies the project's personal-data policy (its own by default); an export job
     passes one to read its counts into the manifest.
     """
     rows = native_rows(project=project, comparisons=comparisons, redactor=redactor)
+    if ai is not None:
+        rows = ai.rows(rows)
     return with_moderation(rows, project=project) if format in MODERATED else rows
 
 

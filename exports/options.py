@@ -15,6 +15,11 @@ from ranklab.errors import RankLabError
 
 EXPANSIONS = ("consensus", "individual", "best_vs_rest")
 FLAG_MODES = {"any": "any trainer set it", "most": "most trainers set it"}
+AI_JUDGEMENTS = {
+    "none": "leave them out",
+    "separate": "as rows of their own, each row marked `source`: ai or human",
+    "fill": "only for comparisons no trainer ranked (rows marked `source`)",
+}
 NONE_ACCEPTABLE = {
     "leave_out": "leave them out",
     "keep_marked": "keep them, marked (`none_acceptable` on each trl and hh line)",
@@ -83,6 +88,22 @@ class ExportOptions:
             form_help="Allow pairs of helpfulness and of harmfulness rankings in one preference file.",
             api_help="allow helpfulness and harmfulness rankings in one preference format",
             cli_help="allow helpfulness and harmfulness rankings in one preference format",
+        ),
+    )
+    # The AI judge's rankings (rankings.models.JudgeRanking) are no trainer's: they leave only when asked.
+    # Unset and "none" are one (`__post_init__`), so that exports from before this option, and forms
+    # that leave it empty, read as they always have.
+    ai_judgements: str | None = field(
+        default=None,
+        metadata=_spec(
+            str,
+            is_filter=False,
+            choices=tuple(AI_JUDGEMENTS.items()),
+            form_help="The AI judge's rankings: left out, as rows of their own, or where no trainer ranked.",
+            api_help="none, or separate: the AI judge's rankings as rows of their own (`source`: ai); "
+            "fill is for export files",
+            cli_help="none, separate (the AI judge's rankings as rows of their own, `source`: ai) or fill "
+            "(the judge's ranking only where no trainer ranked)",
         ),
     )
     min_rankings: int = field(default=0, metadata=_spec(int, minimum=0))
@@ -167,6 +188,8 @@ class ExportOptions:
     )
 
     def __post_init__(self) -> None:
+        if self.ai_judgements == "none":
+            object.__setattr__(self, "ai_judgements", None)
         for option in OPTIONS:
             value = getattr(self, option.name)
             if value is None:
@@ -201,6 +224,7 @@ class ExportOptions:
             expansion=stored.get("expansion", "consensus"),
             margin=bool(stored.get("margin", False)),
             mix_questions=bool(stored.get("mix_questions", False)),
+            ai_judgements=stored.get("ai_judgements"),
             **{**filters, **days},
         )
 
@@ -213,10 +237,13 @@ class ExportOptions:
         }
 
     def to_json(self) -> dict:
-        """The shape `Export.options` and the manifests have always held; `mix_questions` only when set."""
+        """The shape `Export.options` and the manifests have always held; `mix_questions` and
+        `ai_judgements` only when set."""
         shape = {"expansion": self.expansion, "margin": self.margin, "filters": self.filters()}
         if self.mix_questions:
             shape["mix_questions"] = True
+        if self.ai_judgements:
+            shape["ai_judgements"] = self.ai_judgements
         return shape
 
 

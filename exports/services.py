@@ -15,19 +15,28 @@ import orjson
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from exports.formats import FORMATS, PAIR_FORMATS, PREFERENCE_FORMATS, SCHEMA_VERSION, check_questions, export_lines
+from exports.formats import (
+    FORMATS,
+    GROUPED,
+    PAIR_FORMATS,
+    PREFERENCE_FORMATS,
+    SCHEMA_VERSION,
+    check_questions,
+    export_lines,
+)
+from exports.judgements import AiJudgements
 from exports.length import PairSelection, check_length_filters
 from exports.models import Export
 from exports.moderation import export_rows
 from exports.options import ExportOptions
 from exports.webhooks import webhooks_notify
-from labeler.models import Comparison, Project
+from labeler.models import HELPFUL, Comparison, Project
 from privacy.exporting import export_redactor
 from rankings.browse import browse_filters_parse, comparisons_browse
-from rankings.models import Ranking
+from rankings.models import JudgeRanking, Ranking
 from ranklab.background import enqueue_after_commit
 from ranklab.errors import RankLabError
 
@@ -53,13 +62,20 @@ def jsonl(lines: Iterator[dict]) -> Iterator[bytes]:
 
 
 def comparisons_for_export(*, project: Project, options: ExportOptions | None = None):
-    """Completed comparisons, in the order the pipeline cursor uses, as the data browser's filter narrows them."""
+    """Completed comparisons, in the order the pipeline cursor uses, as the data browser's filter narrows them.
+
+    With `ai_judgements` "fill", also those no trainer ranked that the AI judge did, after them.
+    """
+    options = options or ExportOptions()
+    selected = Q(status=Comparison.Status.COMPLETE)
+    if options.ai_judgements == "fill":
+        selected |= Q(status=Comparison.Status.READY, rankings_count=0, judge_ranking__status=JudgeRanking.Status.DONE)
     comparisons = (
-        Comparison.objects.filter(project=project, status=Comparison.Status.COMPLETE)
+        Comparison.objects.filter(selected, project=project)
         .select_related("conversation")
-        .order_by("completed_xid", "id")
+        .order_by(F("completed_xid").asc(nulls_last=True), "id")
     )
-    return comparisons_selected(project=project, comparisons=comparisons, options=options or ExportOptions())
+    return comparisons_selected(project=project, comparisons=comparisons, options=options)
 
 
 def comparisons_selected(*, project: Project, comparisons: QuerySet[Comparison], options: ExportOptions):
@@ -81,7 +97,10 @@ def export_questions(*, project: Project, options: ExportOptions) -> set[str]:
         rankings = rankings.filter(comparison__completed_at__gte=datetime.combine(options.completed_after, time(), UTC))
     if options.completed_before:
         rankings = rankings.filter(comparison__completed_at__lt=datetime.combine(options.completed_before, time(), UTC))
-    return set(rankings.order_by().values_list("question", flat=True).distinct())
+    questions = set(rankings.order_by().values_list("question", flat=True).distinct())
+    if options.ai_judgements and JudgeRanking.objects.filter(project=project, status=JudgeRanking.Status.DONE).exists():
+        questions.add(HELPFUL)
+    return questions
 
 
 def export_check(*, project: Project, format: str, options: ExportOptions) -> None:
@@ -89,6 +108,11 @@ def export_check(*, project: Project, format: str, options: ExportOptions) -> No
     if format not in FORMATS:
         raise RankLabError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
     check_length_filters(format=format, options=options, pair_formats=PAIR_FORMATS)
+    if options.ai_judgements and format in GROUPED:
+        raise RankLabError(
+            f"ai_judgements does not apply to {format}, which groups a conversation's comparisons: "
+            "choose a format of rows or pairs."
+        )
     if options.browser_filter:
         browse_filters_parse(project=project, query=options.browser_filter)
     if format in PREFERENCE_FORMATS and not options.mix_questions:
@@ -160,10 +184,13 @@ def _write(export: Export) -> None:
             yield row
 
     redactor = export_redactor(project=project)
+    ai = AiJudgements(options.ai_judgements) if options.ai_judgements else None
     selection = PairSelection.for_options(options)
     with tempfile.TemporaryFile() as scratch:
         lines = export_lines(
-            progress(export_rows(project=project, comparisons=comparisons, format=export.format, redactor=redactor)),
+            progress(
+                export_rows(project=project, comparisons=comparisons, format=export.format, redactor=redactor, ai=ai)
+            ),
             format=export.format,
             options=options,
             selection=selection,
@@ -190,6 +217,7 @@ def _write(export: Export) -> None:
         "created_by": export.created_by.username if export.created_by else None,
         "file": name,
         "pii": redactor.manifest(),
+        "ai_judgements": ai.manifest() if ai else {"mode": "none"},
     }
     if selection is not None:
         manifest["length"] = selection.manifest()

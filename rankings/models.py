@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from labeler.models import HARMFUL, HELPFUL, RANKING_QUESTIONS, Assignment, Candidate, Comparison, Message, Project
+from rankings.judge_answers import DEFAULT_PROMPT
 
 
 class Ranking(models.Model):
@@ -175,3 +177,84 @@ class ComparisonText(models.Model):
 
     def __str__(self) -> str:
         return f"Text of comparison {self.comparison_id}"
+
+
+def default_judge_prompt() -> str:
+    return DEFAULT_PROMPT
+
+
+class Judge(models.Model):
+    """A project's AI judge: an OpenAI-compatible chat endpoint that ranks each ready comparison.
+
+    Its own server settings rather than one of the project's sampling endpoints: every active
+    sampling endpoint supplies candidates, and a judge must not.
+    """
+
+    class Mode(models.TextChoices):
+        LIST = "list", "Rank all candidates at once"
+        PAIRS = "pairs", "Judge each pair of candidates"
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="judge")
+    base_url = models.URLField("base URL", max_length=500, help_text="The server's /v1 URL.")
+    model = models.CharField(max_length=200)
+    api_key_env = models.CharField(
+        "API key environment variable",
+        max_length=100,
+        blank=True,
+        help_text="Name of the environment variable that holds the key; the key itself is never stored.",
+    )
+    prompt = models.TextField(
+        default=default_judge_prompt,
+        help_text="Placeholders: {conversation}, {answers} (required), {labels}, {example}.",
+    )
+    mode = models.CharField(max_length=10, choices=Mode, default=Mode.LIST)
+    max_tokens = models.PositiveIntegerField(default=64, validators=[MinValueValidator(1)])
+    timeout_seconds = models.FloatField(default=60.0, validators=[MinValueValidator(0.1)])
+    is_active = models.BooleanField(default=True, help_text="Judge new comparisons, and those not judged yet.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Judge of {self.project} ({self.model})"
+
+
+class JudgeRanking(models.Model):
+    """The AI judge's ranking of one comparison: kept apart from trainers' rankings, so that no
+    human figure, queue or overlap ever counts it.
+
+    `runs` holds every request as asked and answered ({"order", "reply", "tiers" or null, "error"}):
+    the candidates in the order shown, then the same reversed. `pairs` holds each candidate pair
+    (a < b) with each order's relation (+1: a preferred, 0: tie, -1: b), and `tiers` the ranking
+    they agree on, a pair they disagree on tied.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be judged"
+        DONE = "done", "Judged"
+        FAILED = "failed", "Failed"
+
+    comparison = models.OneToOneField(Comparison, on_delete=models.CASCADE, related_name="judge_ranking")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    mode = models.CharField(max_length=10, choices=Judge.Mode, blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    tiers = models.JSONField(null=True, blank=True)
+    pairs = models.JSONField(default=list, blank=True)
+    runs = models.JSONField(default=list, blank=True)
+    swap_consistent = models.BooleanField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    judged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_try_at"], condition=Q(status="pending"), name="judge_ranking_due_idx"),
+            models.Index(fields=["project", "status"], name="judge_ranking_project_idx"),
+            # The beat's search for stale statistics reads a project's latest judgement here.
+            models.Index(fields=["project", "-judged_at"], name="judge_ranking_judged_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Judge's ranking of comparison {self.comparison_id}"

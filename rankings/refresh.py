@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db.models import F, OuterRef, Q, Subquery
 
 from labeler.models import Project
-from rankings.models import Ranking
+from rankings.models import JudgeRanking, Ranking
 from rankings.stats import project_stats_refresh
 from ranklab.background import enqueue_after_commit
 
@@ -63,7 +63,8 @@ def project_stats_refresh_once(*, project_id: int) -> bool:
 
 
 def projects_with_stale_stats() -> list[int]:
-    """Projects with a ranking submitted or revised after their statistics were last computed (or never)."""
+    """Projects with a ranking submitted or revised, or a comparison the AI judge ranked, after their
+    statistics were last computed (or never)."""
     latest = (
         Ranking.objects.filter(comparison__project=OuterRef("pk")).order_by("-submitted_at").values("submitted_at")[:1]
     )
@@ -72,14 +73,24 @@ def projects_with_stale_stats() -> list[int]:
         .order_by("-revised_at")
         .values("revised_at")[:1]
     )
+    latest_judgement = (
+        JudgeRanking.objects.filter(project=OuterRef("pk"), judged_at__isnull=False)
+        .order_by("-judged_at")
+        .values("judged_at")[:1]
+    )
     return list(
-        Project.objects.annotate(latest=Subquery(latest), latest_revision=Subquery(latest_revision))
+        Project.objects.annotate(
+            latest=Subquery(latest),
+            latest_revision=Subquery(latest_revision),
+            latest_judgement=Subquery(latest_judgement),
+        )
         .filter(latest__isnull=False)
         .filter(
             Q(stats__isnull=True)
             | Q(stats__computed_at__isnull=True)
             | Q(stats__computed_at__lt=F("latest"))
             | Q(stats__computed_at__lt=F("latest_revision"))
+            | Q(stats__computed_at__lt=F("latest_judgement"))
         )
         .values_list("id", flat=True)
     )

@@ -31,8 +31,9 @@ from rankings.agreement import (
 )
 from rankings.bias import Share, position_bias
 from rankings.comparison_agreement import comparison_agreement_store
-from rankings.consensus import BradleyTerryFit, bradley_terry_fit
-from rankings.models import Adjudication, ProjectStats, Ranking
+from rankings.consensus import BradleyTerryFit, bradley_terry_fit, consensus
+from rankings.judge_agreement import JudgedComparison, disagreements, judge_agreement
+from rankings.models import Adjudication, Judge, JudgeRanking, ProjectStats, Ranking
 from rankings.quality import RankingRecord, Thresholds, trainer_quality
 from rankings.style import COVARIATES, style_of
 
@@ -236,6 +237,7 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
         **_arena(by_comparison, blocks, unaligned, endpoint_of, styles),
         "disagreements": _disagreements(per_comparison, adjudicated, by_comparison),
         "adjudicated": len(adjudicated),
+        "judge": _judge(project, by_comparison, adjudicated, lengths),
         "gold": {
             "comparisons": Comparison.objects.filter(project=project, is_gold=True).count(),
             "with_truth": len(gold),
@@ -454,6 +456,57 @@ def _style_effects(fit: BradleyTerryFit) -> dict:
         "doubling_odds": None if length is None else 2**length,
         "doubling_odds_ci": length_ci and [2**bound for bound in length_ci],
     }
+
+
+def _judge(
+    project: Project,
+    by_comparison: dict[int, list[RankingRecord]],
+    adjudicated: dict[int, list],
+    lengths: dict[int, dict[int, int]],
+) -> dict | None:
+    """The AI judge against the people's consensus (a lead's ruling where there is one); None
+    for a project that never had a judge. The judge's rankings count in nothing else here."""
+    rows = JudgeRanking.objects.filter(project=project).values_list(
+        "comparison_id", "status", "tiers", "pairs", "swap_consistent"
+    )
+    records, statuses = [], defaultdict(int)
+    for comparison_id, status, tiers, pairs, swap_consistent in rows.iterator(chunk_size=CHUNK):
+        statuses[status] += 1
+        candidates = lengths.get(comparison_id, {})
+        # A judgement of candidates since replaced waits to be made again: it is no figure.
+        if status != JudgeRanking.Status.DONE or {c for tier in tiers for c in tier} != candidates.keys():
+            continue
+        human = adjudicated.get(comparison_id)
+        if human is None and comparison_id in by_comparison:
+            human = consensus([record.tiers for record in by_comparison[comparison_id]])
+        records.append(
+            JudgedComparison(
+                comparison=comparison_id,
+                judge=tiers,
+                human=human,
+                lengths=candidates,
+                swap_consistent=bool(swap_consistent),
+                pairs_consistent=sum(pair["first"] == pair["second"] for pair in pairs),
+                pairs_swapped=len(pairs),
+            )
+        )
+    if not statuses and not Judge.objects.filter(project=project).exists():
+        return None
+    figures = judge_agreement(records)
+    figures["pending"] = statuses[JudgeRanking.Status.PENDING]
+    figures["failed"] = statuses[JudgeRanking.Status.FAILED]
+    worst = disagreements(records, limit=DISAGREEMENT_QUEUE)
+    prompts = dict(
+        Comparison.objects.filter(id__in=[row["comparison"] for row in worst]).values_list(
+            "id", "prompt_message__content"
+        )
+    )
+    for row in worst:
+        row["rankings"] = len(by_comparison.get(row["comparison"], []))
+        row["adjudicated"] = row["comparison"] in adjudicated
+        row["prompt"] = (prompts.get(row["comparison"]) or "")[:PROMPT_EXCERPT_CHARS]
+    figures["disagreements"] = worst
+    return figures
 
 
 def _disagreements(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rankings.views import browse, chat, dashboard, history, ranking, redteam
+from rankings.views import browse, chat, dashboard, history, judge, ranking, redteam
 
 urlpatterns = [
     path("", ranking.home, name="home"),
@@ -28,6 +28,8 @@ urlpatterns = [
     path("p/<slug:slug>/dashboard/", dashboard.project_dashboard, name="project_dashboard"),
     path("p/<slug:slug>/dashboard/status/", dashboard.project_stats_status, name="project_stats_status"),
     path("p/<slug:slug>/dashboard/recompute/", dashboard.project_stats_recompute, name="project_stats_recompute"),
+    path("p/<slug:slug>/judge/", judge.judge_settings, name="judge_settings"),
+    path("p/<slug:slug>/judge/disagreements/", judge.judge_disagreements, name="judge_disagreements"),
     path("p/<slug:slug>/comparisons/", browse.comparison_browse, name="comparison_browse"),
     path(
         "p/<slug:slug>/comparisons/<int:comparison_id>/",

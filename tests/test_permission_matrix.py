@@ -79,6 +79,8 @@ ACCESS = {
     "adjudication_remove": "lead",
     "comparison_browse": "lead",
     "comparison_browse_detail": "lead",
+    "judge_settings": "lead",
+    "judge_disagreements": "lead",
     "redteam_attacks": "member",
     "redteam_safe_answer": "member",
     "export_list": "lead",

@@ -18,6 +18,7 @@ from rankings.browse import (
     newest_matches,
     tiers_text,
 )
+from rankings.models import JudgeRanking
 
 COMPARISONS_PER_PAGE = 50
 MATCHES_SHOWN = 2000
@@ -78,5 +79,24 @@ def comparison_browse_detail(request: HttpRequest, slug: str, comparison_id: int
         "consensus": tiers_text(review.consensus_letters),
         "ruling": tiers_text(named_tiers(review.adjudication.tiers, letters)) if review.adjudication else "",
         "back": request.GET.get("back", ""),
+        "judge": _judge_ranking(review.comparison, letters),
     }
     return TemplateResponse(request, "rankings/browse_detail.html", context)
+
+
+def _judge_ranking(comparison, letters: dict[int, str]) -> dict | None:
+    """The AI judge's ranking and its runs in the letters of the page; a lead's page only."""
+    row = JudgeRanking.objects.filter(comparison=comparison).first()
+    if row is None:
+        return None
+    runs = [
+        {
+            "order": " ".join(letters.get(candidate, "?") for candidate in run["order"]),
+            "tiers": tiers_text(named_tiers(run["tiers"], letters)) if run["tiers"] else "",
+            "reply": run["reply"],
+            "error": run["error"],
+        }
+        for run in row.runs
+    ]
+    tiers = tiers_text(named_tiers(row.tiers, letters)) if row.tiers else ""
+    return {"row": row, "tiers": tiers, "runs": runs}
