@@ -52,6 +52,7 @@ def populate(rankings: int, seed: int = 1):
         Message,
         ModelEndpoint,
         Project,
+        candidate_style,
     )
     from rankings.models import Adjudication, Ranking
 
@@ -105,6 +106,7 @@ def populate(rankings: int, seed: int = 1):
                     Candidate(
                         comparison=comparison, sample_index=index, text=text, endpoint=endpoints[index % 2],
                         model_name=endpoints[index % 2].model, content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                        **candidate_style(text),
                     )
                 )  # fmt: skip
         candidates = Candidate.objects.bulk_create(candidates)

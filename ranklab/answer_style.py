@@ -2,7 +2,8 @@
 
 Style-controlled Bradley–Terry (rankings/consensus.py, docs/statistics.md) takes these as
 covariates: the log of the length, and the markdown density as the share of an answer's lines
-that are headers or list items, and its bold spans per line.
+that are headers or list items, and its bold spans per line. A candidate's style is measured once,
+when it is stored (labeler's Candidate keeps it), so the statistics never read the texts again.
 """
 
 import math
@@ -35,8 +36,8 @@ class Style:
 
 
 def style_of(text: str) -> Style:
-    """The style of one answer. A pattern is tried only on a line that starts with its marker: the
-    statistics take every candidate's style, and a regex scanning whole texts was the slow part."""
+    """The style of one answer. A pattern is tried only on a line that starts with its marker: a regex
+    scanning whole texts was the slow part when the statistics measured every candidate."""
     bold = len(BOLD.findall(text)) if "**" in text or "__" in text else 0
     if "\n" not in text and text.lstrip(" \t")[:1] not in ("#", *LIST_STARTS):
         return Style(length=len(text), bold=bold)
