@@ -13,7 +13,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import combinations
 
 from scipy.stats import binomtest
@@ -46,7 +46,8 @@ class RankingRecord:
     gold_tiers: Tiers | None = None
 
     # Agreement, quality, length bias and the arena all need these: each is derived once per ranking.
-    relations: Relations = field(init=False, repr=False, compare=False)
+    # The candidates ranked, in id order.
+    candidates: tuple[int, ...] = field(init=False, repr=False, compare=False)
     # The relations' values alone, pairs in id order: what the array computations take.
     relation_values: tuple[int, ...] = field(init=False, repr=False, compare=False)
     # (pairs the longer candidate won, non-tied pairs of different length); (0, 0) without lengths.
@@ -56,30 +57,45 @@ class RankingRecord:
     length_signs: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # pair_relations and longer_wins, in one pass over the ranking: it runs for every ranking.
+        # It runs for every ranking: what follows from the order alone comes from small caches, since a
+        # few hundred patterns of tiers and lengths cover a project.
         position = {candidate: index for index, tier in enumerate(self.tiers) for candidate in tier}
-        ordered = sorted(position)
+        ordered = tuple(sorted(position))
         values = _relation_values(tuple(position[candidate] for candidate in ordered))
-        pairs = _index_pairs(len(ordered))
-        object.__setattr__(
-            self, "relations", {(ordered[i], ordered[j]): v for (i, j), v in zip(pairs, values, strict=True)}
-        )
+        object.__setattr__(self, "candidates", ordered)
         object.__setattr__(self, "relation_values", values)
         signs, longer = (0,) * len(values), (0, 0)
         if lengths := self.lengths:
-            size = [lengths.get(candidate) for candidate in ordered]
-            signs = tuple(
-                0 if size[i] is None or size[j] is None else (size[i] > size[j]) - (size[i] < size[j]) for i, j in pairs
-            )
-            decided = [value * sign for value, sign in zip(values, signs, strict=True) if value and sign]
-            longer = (sum(product > 0 for product in decided), len(decided))
+            signs = _length_signs(tuple(lengths.get(candidate) for candidate in ordered))
+            longer = _longer_wins(values, signs)
         object.__setattr__(self, "longer_wins", longer)
         object.__setattr__(self, "length_signs", signs)
+
+    @cached_property
+    def relations(self) -> Relations:
+        """`pair_relations` of the tiers; most rankings are judged from `relation_values` alone."""
+        return dict(zip(combinations(self.candidates, 2), self.relation_values, strict=True))
 
 
 @lru_cache(maxsize=16)
 def _index_pairs(n: int) -> list[tuple[int, int]]:
     return list(combinations(range(n), 2))
+
+
+@lru_cache(maxsize=65536)
+def _length_signs(sizes: tuple[int | None, ...]) -> tuple[int, ...]:
+    """`RankingRecord.length_signs` of candidates of these lengths (None: unknown)."""
+    return tuple(
+        0 if sizes[i] is None or sizes[j] is None else (sizes[i] > sizes[j]) - (sizes[i] < sizes[j])
+        for i, j in _index_pairs(len(sizes))
+    )
+
+
+@lru_cache(maxsize=65536)
+def _longer_wins(values: tuple[int, ...], signs: tuple[int, ...]) -> tuple[int, int]:
+    """`RankingRecord.longer_wins` from the relation values and the length signs of the same pairs."""
+    decided = [value * sign for value, sign in zip(values, signs, strict=True) if value and sign]
+    return sum(product > 0 for product in decided), len(decided)
 
 
 @lru_cache(maxsize=65536)
@@ -282,29 +298,28 @@ def trainer_quality(
     length_comparisons: dict[int, int] = defaultdict(int)
     mine: dict[int, list[RankingRecord]] = defaultdict(list)
     for comparison, group in by_comparison.items():
-        relations = [record.relations for record in group]
         fixed = references.get(comparison) or gold.get(comparison)
         fixed_relations = pair_relations(fixed) if fixed else None
         truth = pair_relations(gold[comparison]) if comparison in gold else None
-        pairs = group[0].relations.keys()
-        aligned = bool(pairs) and all(record.relations.keys() == pairs for record in group)
+        candidates = group[0].candidates
+        aligned = len(candidates) > 1 and all(record.candidates == candidates for record in group)
         for index, record in enumerate(group):
             mine[record.trainer].append(record)
             # The reference's relation values in this record's pair order (0 where it has none).
             reference_values = None
             if fixed_relations is not None:
-                if (score := half_credit(relations[index], fixed_relations)) is not None:
+                if (score := half_credit(record.relations, fixed_relations)) is not None:
                     agreement[record.trainer].append(score)
-                reference_values = tuple(fixed_relations.get(pair, 0) for pair in relations[index])
+                reference_values = tuple(fixed_relations.get(pair, 0) for pair in record.relations)
             elif aligned and len(group) > 1:
                 # The usual case, every trainer saw the same candidates: the values alone decide.
                 reference_values = _leave_one_out_values(group, index)
                 agreement[record.trainer].append(_half_credit_values(record.relation_values, reference_values))
             elif len(group) > 1:
                 reference = _leave_one_out(group, index)
-                if (score := half_credit(relations[index], reference)) is not None:
+                if (score := half_credit(record.relations, reference)) is not None:
                     agreement[record.trainer].append(score)
-                reference_values = tuple(reference.get(pair, 0) for pair in relations[index])
+                reference_values = tuple(reference.get(pair, 0) for pair in record.relations)
             if (
                 reference_values is not None
                 and record.lengths
@@ -313,7 +328,7 @@ def trainer_quality(
                 )
             ):
                 length_comparisons[record.trainer] += 1
-            if truth is not None and (score := half_credit(relations[index], truth)) is not None:
+            if truth is not None and (score := half_credit(record.relations, truth)) is not None:
                 gold_scores[record.trainer].append(score)
             if record.lengths:
                 won, pairs = record.longer_wins
