@@ -292,10 +292,9 @@ def trainer_quality(
     agreement: dict[int, list[float]] = defaultdict(list)
     gold_scores: dict[int, list[float]] = defaultdict(list)
     longer: dict[int, list[float]] = defaultdict(list)
-    # Trainer → [both picked the longer, only the trainer did, only the reference did, neither], and
-    # the comparisons that added to it.
-    length_choices: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    length_comparisons: dict[int, int] = defaultdict(int)
+    # Trainer → per comparison that has any: (both picked the longer, only the trainer did, only the
+    # reference did, neither).
+    length_choices: dict[int, list[tuple[int, ...]]] = defaultdict(list)
     mine: dict[int, list[RankingRecord]] = defaultdict(list)
     for comparison, group in by_comparison.items():
         fixed = references.get(comparison) or gold.get(comparison)
@@ -303,6 +302,9 @@ def trainer_quality(
         truth = pair_relations(gold[comparison]) if comparison in gold else None
         candidates = group[0].candidates
         aligned = len(candidates) > 1 and all(record.candidates == candidates for record in group)
+        if aligned and len(group) > 1:
+            # The usual case, every trainer saw the same candidates: the values alone decide.
+            others = _leave_one_out_values(len(candidates), tuple(record.relation_values for record in group))
         for index, record in enumerate(group):
             mine[record.trainer].append(record)
             # The reference's relation values in this record's pair order (0 where it has none).
@@ -312,22 +314,17 @@ def trainer_quality(
                     agreement[record.trainer].append(score)
                 reference_values = tuple(fixed_relations.get(pair, 0) for pair in record.relations)
             elif aligned and len(group) > 1:
-                # The usual case, every trainer saw the same candidates: the values alone decide.
-                reference_values = _leave_one_out_values(group, index)
+                reference_values = others[index]
                 agreement[record.trainer].append(_half_credit_values(record.relation_values, reference_values))
             elif len(group) > 1:
                 reference = _leave_one_out(group, index)
                 if (score := half_credit(record.relations, reference)) is not None:
                     agreement[record.trainer].append(score)
                 reference_values = tuple(reference.get(pair, 0) for pair in record.relations)
-            if (
-                reference_values is not None
-                and record.lengths
-                and _count_length_choices(
-                    length_choices[record.trainer], record.relation_values, reference_values, record.length_signs
-                )
-            ):
-                length_comparisons[record.trainer] += 1
+            if reference_values is not None and record.lengths:
+                choices = _length_choices(record.relation_values, reference_values, record.length_signs)
+                if any(choices):
+                    length_choices[record.trainer].append(choices)
             if truth is not None and (score := half_credit(record.relations, truth)) is not None:
                 gold_scores[record.trainer].append(score)
             if record.lengths:
@@ -342,9 +339,9 @@ def trainer_quality(
         quality.agreement = MeanBound.of(agreement.get(trainer, []), thresholds=thresholds)
         quality.gold = MeanBound.of(gold_scores.get(trainer, []), thresholds=thresholds)
         quality.longer_wins = MeanBound.of(longer.get(trainer, []), thresholds=thresholds)
-        if length_comparisons.get(trainer):
-            quality.length_preference = LengthPreference(*length_choices[trainer])
-            quality.length_comparisons = length_comparisons[trainer]
+        if choices := length_choices.get(trainer):
+            quality.length_preference = LengthPreference(*(sum(column) for column in zip(*choices, strict=True)))
+            quality.length_comparisons = len(choices)
         if own:
             quality.median_seconds = statistics.median(record.duration_ms for record in own) / 1000
             quality.flag_rate = sum(record.flagged or record.flags > 0 for record in own) / len(own)
@@ -363,6 +360,7 @@ def trainer_quality(
     return results
 
 
+@lru_cache(maxsize=65536)
 def _half_credit_values(own: tuple[int, ...], reference: tuple[int, ...]) -> float:
     """`half_credit` of relation values over the same pairs (at least one)."""
     return sum(1.0 if a == b else 0.5 if a == 0 or b == 0 else 0.0 for a, b in zip(own, reference, strict=True)) / len(
@@ -370,25 +368,25 @@ def _half_credit_values(own: tuple[int, ...], reference: tuple[int, ...]) -> flo
     )
 
 
-def _count_length_choices(
-    counts: list[int], own: tuple[int, ...], reference: tuple[int, ...], signs: tuple[int, ...]
-) -> bool:
-    """Add the pairs of different length that both decided to `counts` (see `length_choices`); whether any."""
-    added = False
+@lru_cache(maxsize=65536)
+def _length_choices(own: tuple[int, ...], reference: tuple[int, ...], signs: tuple[int, ...]) -> tuple[int, ...]:
+    """The pairs of different length that both decided, counted as `trainer_quality`'s `length_choices`."""
+    counts = [0, 0, 0, 0]
     for mine, theirs, sign in zip(own, reference, signs, strict=True):
         if mine and theirs and sign:
             counts[(mine * sign < 0) * 2 + (theirs * sign < 0)] += 1
-            added = True
-    return added
+    return tuple(counts)
 
 
-def _leave_one_out_values(group: list[RankingRecord], index: int) -> tuple[int, ...]:
-    """`_leave_one_out` for a group whose rankings all judged the same candidates, as relation values."""
+@lru_cache(maxsize=65536)
+def _leave_one_out_values(n: int, group: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, ...], ...]:
+    """`_leave_one_out` of each of a group's rankings of the same `n` candidates, as relation values: a
+    few thousand such groups cover a project."""
     if len(group) == 2:
-        return group[1 - index].relation_values
-    n = (1 + math.isqrt(1 + 8 * len(group[index].relation_values))) // 2
-    return _consensus_values(
-        n, tuple(sorted(record.relation_values for position, record in enumerate(group) if position != index))
+        return group[1], group[0]
+    return tuple(
+        _consensus_values(n, tuple(sorted(values for position, values in enumerate(group) if position != index)))
+        for index in range(len(group))
     )
 
 
