@@ -61,13 +61,13 @@ class RankingRecord:
         # few hundred patterns of tiers and lengths cover a project.
         position = {candidate: index for index, tier in enumerate(self.tiers) for candidate in tier}
         ordered = tuple(sorted(position))
-        values = _relation_values(tuple(position[candidate] for candidate in ordered))
-        object.__setattr__(self, "candidates", ordered)
-        object.__setattr__(self, "relation_values", values)
+        values = _relation_values(tuple(map(position.__getitem__, ordered)))
         signs, longer = (0,) * len(values), (0, 0)
         if lengths := self.lengths:
-            signs = _length_signs(tuple(lengths.get(candidate) for candidate in ordered))
+            signs = _length_signs(tuple(map(lengths.get, ordered)))
             longer = _longer_wins(values, signs)
+        object.__setattr__(self, "candidates", ordered)
+        object.__setattr__(self, "relation_values", values)
         object.__setattr__(self, "longer_wins", longer)
         object.__setattr__(self, "length_signs", signs)
 
