@@ -4,9 +4,9 @@ A fresh PostgreSQL database (`ranklab_bench_stats`, dropped and migrated here) g
 33,334 comparisons of K=4 candidates from two endpoints (a third of the answers markdown with a
 list, most with a header, some with bold, as chat models write; the rest plain prose), three
 rankings each (100,002 rankings by 30 trainers of different care, ties included), 3% gold
-comparisons with the lead's ruling, some skips and flags, all bulk-inserted. Then
-`project_stats_refresh` runs (the whole computation the background task does), and the lead's
-dashboard is requested 20 times.
+comparisons with the lead's ruling, some skips and flags, all bulk-inserted (each candidate with
+its style, as sampling stores it). Then `project_stats_refresh` runs (the whole computation the
+background task does), and the lead's dashboard is requested 20 times.
 Prints one JSON line: the recompute seconds (wall clock, and this process's CPU time;
 style-controlled Bradley–Terry and the trainers' length preference included), rankings per
 second, its peak memory (the process's high-water mark, and the peak tracemalloc sees in a
