@@ -1,8 +1,11 @@
 """Each candidate keeps its text's style (ranklab/answer_style.py), measured when the text is written."""
 
+import importlib
 from dataclasses import astuple
 
 import pytest
+from django.apps import apps
+from django.db import connection
 
 from labeler.importing import conversations_import
 from labeler.models import CANDIDATE_STYLE_FIELDS, Candidate
@@ -37,4 +40,14 @@ def test_imported_candidates_keep_the_style_of_their_texts(project):
         project=project, source=jsonl({"id": "c", "messages": [user("Pick one")], "candidates": texts})
     )
     candidates = Candidate.objects.filter(comparison__project=project).order_by("sample_index")
+    assert [stored_style(candidate) for candidate in candidates] == [astuple(style_of(text)) for text in texts]
+
+
+def test_the_migration_measures_the_candidates_stored_without_a_style():
+    texts = [MARKDOWN, "Plain prose.", "  3. item"]
+    candidates = [CandidateFactory(text=text) for text in texts]
+    Candidate.objects.update(**dict.fromkeys(CANDIDATE_STYLE_FIELDS))
+    migration = importlib.import_module("labeler.migrations.0014_candidate_style")
+    with connection.schema_editor() as editor:
+        migration.measure(apps, editor)
     assert [stored_style(candidate) for candidate in candidates] == [astuple(style_of(text)) for text in texts]
