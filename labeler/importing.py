@@ -14,7 +14,15 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from labeler.models import Candidate, Comparison, Conversation, Message, Project
+from labeler.models import (
+    CANDIDATE_STYLE_FIELDS,
+    Candidate,
+    Comparison,
+    Conversation,
+    Message,
+    Project,
+    candidate_style,
+)
 from labeler.parsing import (
     ImportInvalid,
     ImportLimits,
@@ -193,6 +201,7 @@ def _write_batch(*, project: Project, records: list[ParsedConversation], user) -
                 hashlib.sha256(text.encode()).hexdigest(),
                 False,
                 now,
+                *candidate_style(text).values(),
             )
             for index, text in enumerate(record.candidates)
         )
@@ -209,6 +218,6 @@ def _write_batch(*, project: Project, records: list[ParsedConversation], user) -
     rows_insert(
         Candidate,
         ["comparison_id", "sample_index", "source", "text", "model_name", "params", "finish_reason", "content_hash",
-         "is_duplicate", "created_at"],
+         "is_duplicate", "created_at", *CANDIDATE_STYLE_FIELDS],
         candidates,
     )  # fmt: skip

@@ -1,3 +1,5 @@
+from dataclasses import astuple
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -6,6 +8,7 @@ from django.urls import reverse
 
 from labeler.harm import default_harm_categories
 from labeler.strength import DEFAULT_STRENGTH_MARGINS, STRENGTHS, default_strength_margins
+from ranklab.answer_style import style_of
 
 DEFAULT_FLAG_TAXONOMY = [
     {"key": "fails_task", "label": "Fails the task"},
@@ -437,6 +440,15 @@ class Comparison(models.Model):
         return f"Comparison {self.pk} ({self.status})"
 
 
+# The columns that hold a candidate's style (ranklab/answer_style.py), in the order of Style's fields.
+CANDIDATE_STYLE_FIELDS = ("style_length", "style_lines", "style_headers", "style_list_items", "style_bold")
+
+
+def candidate_style(text: str) -> dict[str, int]:
+    """The style columns of a candidate with this text: whatever writes a candidate's text writes these."""
+    return dict(zip(CANDIDATE_STYLE_FIELDS, astuple(style_of(text)), strict=True))
+
+
 class Candidate(models.Model):
     class Source(models.TextChoices):
         MODEL = "model", "Sampled from a model"
@@ -460,6 +472,15 @@ class Candidate(models.Model):
     content_hash = models.CharField(max_length=64, db_index=True)
     is_duplicate = models.BooleanField(default=False, help_text="Identical to another candidate after re-sampling.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The text's style, measured when the text is written: the statistics read these rather than every
+    # text at every recompute. Empty where unknown, and then the statistics measure the text itself.
+    style_length = models.PositiveIntegerField(null=True, blank=True, editable=False, help_text="Characters.")
+    style_lines = models.PositiveIntegerField(null=True, blank=True, editable=False, help_text="Non-blank lines.")
+    style_headers = models.PositiveIntegerField(null=True, blank=True, editable=False, help_text="Markdown headers.")
+    style_list_items = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Markdown list items."
+    )
+    style_bold = models.PositiveIntegerField(null=True, blank=True, editable=False, help_text="Markdown bold spans.")
 
     class Meta:
         constraints = [
@@ -471,6 +492,13 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"Candidate {self.sample_index} of comparison {self.comparison_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        for name, value in candidate_style(self.text).items():
+            setattr(self, name, value)
+        if (update_fields := kwargs.get("update_fields")) is not None and "text" in update_fields:
+            kwargs["update_fields"] = [*update_fields, *CANDIDATE_STYLE_FIELDS]
+        super().save(*args, **kwargs)
 
 
 class Assignment(models.Model):

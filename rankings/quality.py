@@ -13,7 +13,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import combinations
 
 from scipy.stats import binomtest
@@ -46,7 +46,8 @@ class RankingRecord:
     gold_tiers: Tiers | None = None
 
     # Agreement, quality, length bias and the arena all need these: each is derived once per ranking.
-    relations: Relations = field(init=False, repr=False, compare=False)
+    # The candidates ranked, in id order.
+    candidates: tuple[int, ...] = field(init=False, repr=False, compare=False)
     # The relations' values alone, pairs in id order: what the array computations take.
     relation_values: tuple[int, ...] = field(init=False, repr=False, compare=False)
     # (pairs the longer candidate won, non-tied pairs of different length); (0, 0) without lengths.
@@ -56,30 +57,45 @@ class RankingRecord:
     length_signs: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # pair_relations and longer_wins, in one pass over the ranking: it runs for every ranking.
+        # It runs for every ranking: what follows from the order alone comes from small caches, since a
+        # few hundred patterns of tiers and lengths cover a project.
         position = {candidate: index for index, tier in enumerate(self.tiers) for candidate in tier}
-        ordered = sorted(position)
-        values = _relation_values(tuple(position[candidate] for candidate in ordered))
-        pairs = _index_pairs(len(ordered))
-        object.__setattr__(
-            self, "relations", {(ordered[i], ordered[j]): v for (i, j), v in zip(pairs, values, strict=True)}
-        )
-        object.__setattr__(self, "relation_values", values)
+        ordered = tuple(sorted(position))
+        values = _relation_values(tuple(map(position.__getitem__, ordered)))
         signs, longer = (0,) * len(values), (0, 0)
         if lengths := self.lengths:
-            size = [lengths.get(candidate) for candidate in ordered]
-            signs = tuple(
-                0 if size[i] is None or size[j] is None else (size[i] > size[j]) - (size[i] < size[j]) for i, j in pairs
-            )
-            decided = [value * sign for value, sign in zip(values, signs, strict=True) if value and sign]
-            longer = (sum(product > 0 for product in decided), len(decided))
+            signs = _length_signs(tuple(map(lengths.get, ordered)))
+            longer = _longer_wins(values, signs)
+        object.__setattr__(self, "candidates", ordered)
+        object.__setattr__(self, "relation_values", values)
         object.__setattr__(self, "longer_wins", longer)
         object.__setattr__(self, "length_signs", signs)
+
+    @cached_property
+    def relations(self) -> Relations:
+        """`pair_relations` of the tiers; most rankings are judged from `relation_values` alone."""
+        return dict(zip(combinations(self.candidates, 2), self.relation_values, strict=True))
 
 
 @lru_cache(maxsize=16)
 def _index_pairs(n: int) -> list[tuple[int, int]]:
     return list(combinations(range(n), 2))
+
+
+@lru_cache(maxsize=65536)
+def _length_signs(sizes: tuple[int | None, ...]) -> tuple[int, ...]:
+    """`RankingRecord.length_signs` of candidates of these lengths (None: unknown)."""
+    return tuple(
+        0 if sizes[i] is None or sizes[j] is None else (sizes[i] > sizes[j]) - (sizes[i] < sizes[j])
+        for i, j in _index_pairs(len(sizes))
+    )
+
+
+@lru_cache(maxsize=65536)
+def _longer_wins(values: tuple[int, ...], signs: tuple[int, ...]) -> tuple[int, int]:
+    """`RankingRecord.longer_wins` from the relation values and the length signs of the same pairs."""
+    decided = [value * sign for value, sign in zip(values, signs, strict=True) if value and sign]
+    return sum(product > 0 for product in decided), len(decided)
 
 
 @lru_cache(maxsize=65536)
@@ -276,44 +292,40 @@ def trainer_quality(
     agreement: dict[int, list[float]] = defaultdict(list)
     gold_scores: dict[int, list[float]] = defaultdict(list)
     longer: dict[int, list[float]] = defaultdict(list)
-    # Trainer → [both picked the longer, only the trainer did, only the reference did, neither], and
-    # the comparisons that added to it.
-    length_choices: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    length_comparisons: dict[int, int] = defaultdict(int)
+    # Trainer → per comparison that has any: (both picked the longer, only the trainer did, only the
+    # reference did, neither).
+    length_choices: dict[int, list[tuple[int, ...]]] = defaultdict(list)
     mine: dict[int, list[RankingRecord]] = defaultdict(list)
     for comparison, group in by_comparison.items():
-        relations = [record.relations for record in group]
         fixed = references.get(comparison) or gold.get(comparison)
         fixed_relations = pair_relations(fixed) if fixed else None
         truth = pair_relations(gold[comparison]) if comparison in gold else None
-        pairs = group[0].relations.keys()
-        aligned = bool(pairs) and all(record.relations.keys() == pairs for record in group)
+        candidates = group[0].candidates
+        aligned = len(candidates) > 1 and all(record.candidates == candidates for record in group)
+        if aligned and len(group) > 1:
+            # The usual case, every trainer saw the same candidates: the values alone decide.
+            others = _leave_one_out_values(len(candidates), tuple(record.relation_values for record in group))
         for index, record in enumerate(group):
             mine[record.trainer].append(record)
             # The reference's relation values in this record's pair order (0 where it has none).
             reference_values = None
             if fixed_relations is not None:
-                if (score := half_credit(relations[index], fixed_relations)) is not None:
+                if (score := half_credit(record.relations, fixed_relations)) is not None:
                     agreement[record.trainer].append(score)
-                reference_values = tuple(fixed_relations.get(pair, 0) for pair in relations[index])
+                reference_values = tuple(fixed_relations.get(pair, 0) for pair in record.relations)
             elif aligned and len(group) > 1:
-                # The usual case, every trainer saw the same candidates: the values alone decide.
-                reference_values = _leave_one_out_values(group, index)
+                reference_values = others[index]
                 agreement[record.trainer].append(_half_credit_values(record.relation_values, reference_values))
             elif len(group) > 1:
                 reference = _leave_one_out(group, index)
-                if (score := half_credit(relations[index], reference)) is not None:
+                if (score := half_credit(record.relations, reference)) is not None:
                     agreement[record.trainer].append(score)
-                reference_values = tuple(reference.get(pair, 0) for pair in relations[index])
-            if (
-                reference_values is not None
-                and record.lengths
-                and _count_length_choices(
-                    length_choices[record.trainer], record.relation_values, reference_values, record.length_signs
-                )
-            ):
-                length_comparisons[record.trainer] += 1
-            if truth is not None and (score := half_credit(relations[index], truth)) is not None:
+                reference_values = tuple(reference.get(pair, 0) for pair in record.relations)
+            if reference_values is not None and record.lengths:
+                choices = _length_choices(record.relation_values, reference_values, record.length_signs)
+                if any(choices):
+                    length_choices[record.trainer].append(choices)
+            if truth is not None and (score := half_credit(record.relations, truth)) is not None:
                 gold_scores[record.trainer].append(score)
             if record.lengths:
                 won, pairs = record.longer_wins
@@ -327,9 +339,9 @@ def trainer_quality(
         quality.agreement = MeanBound.of(agreement.get(trainer, []), thresholds=thresholds)
         quality.gold = MeanBound.of(gold_scores.get(trainer, []), thresholds=thresholds)
         quality.longer_wins = MeanBound.of(longer.get(trainer, []), thresholds=thresholds)
-        if length_comparisons.get(trainer):
-            quality.length_preference = LengthPreference(*length_choices[trainer])
-            quality.length_comparisons = length_comparisons[trainer]
+        if choices := length_choices.get(trainer):
+            quality.length_preference = LengthPreference(*(sum(column) for column in zip(*choices, strict=True)))
+            quality.length_comparisons = len(choices)
         if own:
             quality.median_seconds = statistics.median(record.duration_ms for record in own) / 1000
             quality.flag_rate = sum(record.flagged or record.flags > 0 for record in own) / len(own)
@@ -348,6 +360,7 @@ def trainer_quality(
     return results
 
 
+@lru_cache(maxsize=65536)
 def _half_credit_values(own: tuple[int, ...], reference: tuple[int, ...]) -> float:
     """`half_credit` of relation values over the same pairs (at least one)."""
     return sum(1.0 if a == b else 0.5 if a == 0 or b == 0 else 0.0 for a, b in zip(own, reference, strict=True)) / len(
@@ -355,25 +368,25 @@ def _half_credit_values(own: tuple[int, ...], reference: tuple[int, ...]) -> flo
     )
 
 
-def _count_length_choices(
-    counts: list[int], own: tuple[int, ...], reference: tuple[int, ...], signs: tuple[int, ...]
-) -> bool:
-    """Add the pairs of different length that both decided to `counts` (see `length_choices`); whether any."""
-    added = False
+@lru_cache(maxsize=65536)
+def _length_choices(own: tuple[int, ...], reference: tuple[int, ...], signs: tuple[int, ...]) -> tuple[int, ...]:
+    """The pairs of different length that both decided, counted as `trainer_quality`'s `length_choices`."""
+    counts = [0, 0, 0, 0]
     for mine, theirs, sign in zip(own, reference, signs, strict=True):
         if mine and theirs and sign:
             counts[(mine * sign < 0) * 2 + (theirs * sign < 0)] += 1
-            added = True
-    return added
+    return tuple(counts)
 
 
-def _leave_one_out_values(group: list[RankingRecord], index: int) -> tuple[int, ...]:
-    """`_leave_one_out` for a group whose rankings all judged the same candidates, as relation values."""
+@lru_cache(maxsize=65536)
+def _leave_one_out_values(n: int, group: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, ...], ...]:
+    """`_leave_one_out` of each of a group's rankings of the same `n` candidates, as relation values: a
+    few thousand such groups cover a project."""
     if len(group) == 2:
-        return group[1 - index].relation_values
-    n = (1 + math.isqrt(1 + 8 * len(group[index].relation_values))) // 2
-    return _consensus_values(
-        n, tuple(sorted(record.relation_values for position, record in enumerate(group) if position != index))
+        return group[1], group[0]
+    return tuple(
+        _consensus_values(n, tuple(sorted(values for position, values in enumerate(group) if position != index)))
+        for index in range(len(group))
     )
 
 

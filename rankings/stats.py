@@ -16,11 +16,11 @@ import numpy as np
 import orjson
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Case, Count, Max, Q, TextField, When
-from django.db.models.functions import Cast, Length
+from django.db.models import Case, Count, Max, TextField, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from labeler.models import Assignment, Candidate, Comparison, ModelEndpoint, Project
+from labeler.models import CANDIDATE_STYLE_FIELDS, Assignment, Candidate, Comparison, ModelEndpoint, Project
 from rankings.agreement import (
     PairCounts,
     aligned_figures,
@@ -63,9 +63,9 @@ def _aligned_blocks(by_comparison: dict[int, list[RankingRecord]]) -> tuple[list
     grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
     others = []
     for comparison_id, group in by_comparison.items():
-        pairs = group[0].relations.keys()
-        if pairs and all(record.relations.keys() == pairs for record in group):
-            grouped[(len(group), len(pairs))].append(comparison_id)
+        candidates = group[0].candidates
+        if len(candidates) > 1 and all(record.candidates == candidates for record in group):
+            grouped[(len(group), len(candidates))].append(comparison_id)
         else:
             others.append(comparison_id)
     blocks = []
@@ -75,10 +75,7 @@ def _aligned_blocks(by_comparison: dict[int, list[RankingRecord]]) -> tuple[list
             AlignedBlock(
                 comparisons=comparison_ids,
                 values=np.array([[record.relation_values for record in group] for group in groups], dtype=np.int8),
-                candidates=np.array(
-                    [sorted(candidate for tier in group[0].tiers for candidate in tier) for group in groups],
-                    dtype=np.int64,
-                ),
+                candidates=np.array([group[0].candidates for group in groups], dtype=np.int64),
             )
         )
     return blocks, others
@@ -253,30 +250,33 @@ def _candidates(project: Project) -> tuple[dict[int, dict[int, int]], dict[int, 
     endpoints = dict(ModelEndpoint.objects.filter(project=project).values_list("id", "name"))
     lengths: dict[int, dict[int, int]] = defaultdict(dict)
     endpoint_of = {}
-    ids, covariates = [], []
-    # Only a text that may hold markdown (a line break or a marker) comes over the wire: the style of
-    # plain prose is its length alone.
-    marked = Q(text__contains="\n") | Q(text__contains="**") | Q(text__contains="__")
-    marked |= Q(text__regex=r"^[ \t]*[-*+0-9#]")
-    for candidate_id, comparison_id, length, text, endpoint_id, model_name, source in (
+    ids, counts = [], []
+    # Each candidate's style is stored with it; the text comes over the wire only where it is not.
+    for candidate_id, comparison_id, endpoint_id, model_name, source, text, *style in (
         Candidate.objects.filter(comparison__project=project)
-        .annotate(length=Length("text"), marked=Case(When(marked, then="text"), default=None))
-        .values_list("id", "comparison_id", "length", "marked", "endpoint_id", "model_name", "source")
+        .annotate(unmeasured=Case(When(style_length__isnull=True, then="text"), default=None))
+        .values_list(
+            "id", "comparison_id", "endpoint_id", "model_name", "source", "unmeasured", *CANDIDATE_STYLE_FIELDS
+        )
         .iterator(chunk_size=CHUNK)
     ):
-        lengths[comparison_id][candidate_id] = length
+        if text is not None:
+            style = astuple(style_of(text))
+        lengths[comparison_id][candidate_id] = style[0]
         endpoint_of[candidate_id] = endpoints.get(endpoint_id) or model_name or source
         ids.append(candidate_id)
-        covariates.append(style_of(text).covariates if text is not None else (math.log(max(length, 1)), 0, 0, 0))
+        counts.append(style)
     order = np.argsort(np.array(ids, dtype=np.int64))
-    return (
-        lengths,
-        endpoint_of,
-        Styles(
-            ids=np.array(ids, dtype=np.int64)[order],
-            covariates=np.array(covariates, dtype=np.float64).reshape(-1, len(COVARIATES))[order],
-        ),
-    )
+    return lengths, endpoint_of, Styles(ids=np.array(ids, dtype=np.int64)[order], covariates=_covariates(counts)[order])
+
+
+def _covariates(counts: list) -> np.ndarray:
+    """Style.covariates of many styles at once (their fields in rows), to the last bit."""
+    length, lines, headers, items, bold = np.array(counts, dtype=np.int64).reshape(-1, 5).T
+    lines = np.maximum(lines, 1).astype(np.float64)
+    # math.log, not np.log, whose last bit may differ from the one Style.covariates gives.
+    logs = np.array([math.log(value) for value in np.maximum(length, 1).tolist()], dtype=np.float64)
+    return np.column_stack([logs, headers / lines, items / lines, bold / lines]).reshape(-1, len(COVARIATES))
 
 
 def _agreement(

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from labeler.importing import ImportFailed, import_limits
-from labeler.models import Candidate, Comparison, Conversation, Message, ModelEndpoint, Project
+from labeler.models import Candidate, Comparison, Conversation, Message, ModelEndpoint, Project, candidate_style
 from labeler.parsing import FieldInvalid, ImportInvalid, parse_prompts
 from labeler.sampling.client import API_KEY_ENV_PATTERN
 from ranklab.background import enqueue_after_commit
@@ -252,6 +252,7 @@ def _candidate(comparison: Comparison, index: int, answer: AuditAnswer, run: Aud
         sample_index=index,
         source=Candidate.Source.MODEL,
         text=answer.text,
+        **candidate_style(answer.text),
         endpoint=endpoint,
         model_name=endpoint.model,
         params={

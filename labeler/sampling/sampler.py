@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from labeler.conversations import comparison_messages
-from labeler.models import Candidate, Comparison, Message, ModelEndpoint, Project
+from labeler.models import Candidate, Comparison, Message, ModelEndpoint, Project, candidate_style
 from labeler.queue import leases_order_fill
 from labeler.sampling.client import (
     Completion,
@@ -315,6 +315,7 @@ class _Run:
                 prompt_tokens=completion.prompt_tokens,
                 completion_tokens=completion.completion_tokens,
                 latency_ms=completion.latency_ms,
+                **candidate_style(text),
             )
         Candidate.objects.filter(id=first.id).exclude(params__has_key="length_resample").update(**update)
 
