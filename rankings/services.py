@@ -11,6 +11,7 @@ from labeler.models import Assignment, Comparison, Membership, Project
 from labeler.selectors import MembershipPaused
 from rankings.models import Ranking
 from rankings.queue_scores import queue_score
+from rankings.ratings import check_ratings, ratings_store
 from rankings.refresh import stats_maybe_refresh
 from rankings.signals import comparison_completed
 from ranklab.background import after_commit
@@ -43,6 +44,8 @@ class Judgement:
     none_acceptable: bool = False
     duration_ms: int = 0
     confirmed_display_order: bool = False
+    # Candidate id → rubric attribute → whole number on its scale (labeler/rubric.py).
+    ratings: dict[int, dict] = field(default_factory=dict)
 
 
 def judgement_check(
@@ -59,6 +62,12 @@ def judgement_check(
     check_attacks(
         attacks=judgement.attacks,
         project=project,
+        candidate_ids=candidate_ids,
+        names=display_order_names(display_order),
+    )
+    check_ratings(
+        ratings=judgement.ratings,
+        rubric=project.rubric,
         candidate_ids=candidate_ids,
         names=display_order_names(display_order),
     )
@@ -113,6 +122,8 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
             matches_display_order=matches,
             confirmed_display_order=matches and judgement.confirmed_display_order,
         )
+        if judgement.ratings:
+            ratings_store(ranking=ranking, ratings=judgement.ratings)
         if assignment.status != Assignment.Status.ACTIVE:
             # Came back to the comparison in another tab after the lease lapsed: that new lease is spent too.
             Assignment.objects.filter(comparison=comparison, trainer=trainer, status=Assignment.Status.ACTIVE).update(
