@@ -34,6 +34,7 @@ from rankings.comparison_agreement import comparison_agreement_store
 from rankings.consensus import BradleyTerryFit, bradley_terry_fit
 from rankings.models import Adjudication, ProjectStats, Ranking
 from rankings.quality import RankingRecord, Thresholds, trainer_quality
+from rankings.rating_stats import rating_stats
 from rankings.style import COVARIATES, style_of
 
 DISAGREEMENT_QUEUE = 25
@@ -241,6 +242,8 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
             "with_truth": len(gold),
             "rankings": sum(len(by_comparison.get(comparison_id, [])) for comparison_id in gold),
         },
+        # Only a project with a rubric asks for ratings; without one, not a query more.
+        "ratings": rating_stats(project=project) if project.rubric else None,
     }
     return data, per_comparison
 
