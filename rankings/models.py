@@ -44,6 +44,13 @@ class Ranking(models.Model):
     submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # When the trainer last revised it (rankings/revisions.py); submitted_at stays the first submission.
     revised_at = models.DateTimeField(null=True, blank=True)
+    # The ratings again (rankings.Rating holds them), packed for the statistics: reading 2 million
+    # rows at each recompute would cost more than the whole recompute may. `rating_keys` is the
+    # rubric's attribute keys, comma-separated; `rating_values` the display order's candidate ids
+    # (big-endian int64), then per attribute in that order a signed byte per candidate, -128 where
+    # none was given (rankings/ratings.py, `ratings_packed`). Empty without ratings.
+    rating_keys = models.CharField(max_length=500, blank=True, default="", db_default="")
+    rating_values = models.BinaryField(null=True, blank=True)
 
     class Meta:
         constraints = [

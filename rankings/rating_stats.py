@@ -1,83 +1,109 @@
 """The ratings part of a project's statistics: per rubric attribute, trainers' agreement
 (interval alpha, rankings/rating_agreement.py), the distribution of values and each trainer's mean.
 
-Two aggregate queries over the project's ratings; the database sums them, so what comes back is
-a few hundred rows however many ratings there are.
+Read from each ranking's packed ratings (`Ranking.rating_values`, rankings/ratings.py): one narrow
+row per ranking rather than a row per value, and numpy over all of them at once.
 """
 
 from collections import defaultdict
 
+import numpy as np
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from labeler.models import Project
-from rankings.models import Rating
-from rankings.rating_agreement import UnitTotals, alpha_from_totals
+from rankings.models import Ranking
+from rankings.rating_agreement import interval_alpha
+from rankings.ratings import MISSING
 
-_TABLE = Rating._meta.db_table
-
-# Per attribute, over the candidates it was rated for at least twice: the sums interval alpha needs.
-_UNITS_SQL = f"""
-SELECT attribute, count(*), sum(n), sum(s), sum(ss), sum((n * ss - s * s) * 1.0 / (n - 1))
-FROM (
-    SELECT attribute, count(*) AS n, sum(value) AS s, sum(value * value) AS ss
-    FROM {_TABLE} WHERE project_id = %s GROUP BY attribute, candidate_id
-) AS units
-WHERE n >= 2 GROUP BY attribute
-"""  # noqa: S608
-# The distribution of values and each trainer's means both come from these counts.
-_VALUES_SQL = f"""
-SELECT attribute, trainer_id, value, count(*) FROM {_TABLE} WHERE project_id = %s GROUP BY attribute, trainer_id, value
-"""  # noqa: S608
+CHUNK = 5000
 
 
 def rating_stats(*, project: Project) -> dict:
     """Each attribute of the rubric (and any rated under an earlier one) with its figures, and the trainers' means."""
-    with connection.cursor() as cursor:
-        cursor.execute(_UNITS_SQL, [project.id])
-        units = {
-            row[0]: UnitTotals(int(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5])) for row in cursor
-        }
-        cursor.execute(_VALUES_SQL, [project.id])
-        counts = cursor.fetchall()
-    distribution: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    by_trainer: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for attribute, trainer_id, value, count in counts:
-        distribution[attribute][value] += count
-        sums = by_trainer[trainer_id][attribute]
-        sums[0] += count
-        sums[1] += value * count
+    packed: dict[tuple[str, int], tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))
+    rows = (
+        Ranking.objects.filter(comparison__project=project)
+        .exclude(rating_keys="")
+        .values_list("trainer_id", "rating_keys", "rating_values")
+    )
+    for trainer_id, keys, values in rows.iterator(chunk_size=CHUNK):
+        trainers, blobs = packed[(keys, len(values))]
+        trainers.append(trainer_id)
+        blobs.append(bytes(values))
+    candidates, trainers, values = _unpacked(packed)
+    units = np.unique(candidates, return_inverse=True)[1] if len(candidates) else candidates
+    trainer_ids, trainer_index = np.unique(trainers, return_inverse=True)
     rubric = {attribute["key"]: attribute for attribute in project.rubric}
-    keys = [*rubric, *sorted(set(distribution) - set(rubric))]
-    attributes = []
+    keys = [*rubric, *sorted(set(values) - set(rubric))]
+    attributes, means, counts = [], [], np.zeros(len(trainer_ids), dtype=np.int64)
     for key in keys:
+        given = values.get(key, np.full(len(candidates), MISSING, dtype=np.int8))
+        rated = given != MISSING
+        value = given[rated].astype(np.float64)
+        unit = units[rated]
+        figure = interval_alpha(
+            counts=np.bincount(unit), sums=np.bincount(unit, weights=value), squares=np.bincount(unit, weights=value**2)
+        )
+        shown, shown_counts = np.unique(given[rated], return_counts=True)
+        by_value = dict(zip(shown.tolist(), shown_counts.tolist(), strict=True))
         attribute = rubric.get(key, {"key": key, "label": key})
-        values = distribution.get(key, {})
-        low = attribute.get("min", min(values, default=0))
-        high = attribute.get("max", max(values, default=0))
-        rated = sum(values.values())
-        alpha = alpha_from_totals(units[key]).as_dict() if key in units else {"alpha": None, "units": 0, "values": 0}
+        low, high = attribute.get("min", min(by_value, default=0)), attribute.get("max", max(by_value, default=0))
         attributes.append(
             {
                 "key": key,
                 "label": attribute["label"],
-                "ratings": rated,
-                "mean": sum(value * count for value, count in values.items()) / rated if rated else None,
-                **alpha,
+                "ratings": int(rated.sum()),
+                "mean": float(value.mean()) if len(value) else None,
+                **figure.as_dict(),
                 "distribution": [
-                    {"value": value, "count": values.get(value, 0)}
-                    for value in sorted({*range(low, high + 1), *values})
+                    {"value": v, "count": by_value.get(v, 0)} for v in sorted({*range(low, high + 1), *by_value})
                 ],
             }
         )
-    usernames = dict(get_user_model().objects.filter(id__in=by_trainer).values_list("id", "username"))
-    trainers = [
+        rater = trainer_index[rated]
+        trainer_counts = np.bincount(rater, minlength=len(trainer_ids))
+        trainer_sums = np.bincount(rater, weights=value, minlength=len(trainer_ids))
+        counts += trainer_counts
+        means.append(
+            [s / n if n else None for s, n in zip(trainer_sums.tolist(), trainer_counts.tolist(), strict=True)]
+        )
+    usernames = dict(get_user_model().objects.filter(id__in=trainer_ids.tolist()).values_list("id", "username"))
+    trainers_rows = [
         {
             "username": usernames.get(trainer_id, f"#{trainer_id}"),
-            "ratings": sum(n for n, _ in sums.values()),
-            "means": [sums[key][1] / sums[key][0] if key in sums else None for key in keys],
+            "ratings": int(counts[index]),
+            "means": [column[index] for column in means],
         }
-        for trainer_id, sums in by_trainer.items()
+        for index, trainer_id in enumerate(trainer_ids.tolist())
     ]
-    trainers.sort(key=lambda row: row["username"])
-    return {"attributes": attributes, "trainers": trainers}
+    trainers_rows.sort(key=lambda row: row["username"])
+    return {"attributes": attributes, "trainers": trainers_rows}
+
+
+def _unpacked(packed: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Every rated candidate of every ranking, flat: its id, its trainer, and its value per attribute key."""
+    candidates, trainers, values = [], [], defaultdict(list)
+    for (keys, size), (trainer_ids, blobs) in packed.items():
+        names = keys.split(",")
+        shown = size // (8 + len(names))
+        layout = np.dtype([("candidates", ">i8", (shown,)), ("values", "i1", (len(names), shown))])
+        block = np.frombuffer(b"".join(blobs), dtype=layout)
+        candidates.append(block["candidates"].astype(np.int64).ravel())
+        trainers.append(np.repeat(np.array(trainer_ids, dtype=np.int64), shown))
+        for index, name in enumerate(names):
+            values[name].append((len(candidates) - 1, block["values"][:, index, :].ravel()))
+    lengths = [len(part) for part in candidates]
+    starts = np.cumsum([0, *lengths])
+    total = int(starts[-1])
+    by_key = {}
+    for name, parts in values.items():
+        column = np.full(total, MISSING, dtype=np.int8)
+        for block_index, part in parts:
+            column[starts[block_index] : starts[block_index + 1]] = part
+        by_key[name] = column
+    empty = np.zeros(0, dtype=np.int64)
+    return (
+        np.concatenate(candidates) if candidates else empty,
+        np.concatenate(trainers) if trainers else empty,
+        by_key,
+    )

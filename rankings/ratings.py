@@ -5,11 +5,14 @@ ranking on submission and replaced with it on revision.
 """
 
 import re
+import struct
 
 from rankings.models import Ranking, Rating
 from ranklab.errors import RankLabError
 
 _WHOLE = re.compile(r"^-?[0-9]{1,4}$")
+# The byte of a rating not given, in `Ranking.rating_values` (a rubric's scale stays within -100..100).
+MISSING = -128
 
 
 def rating_value(value) -> int | None:
@@ -51,10 +54,29 @@ def check_ratings(*, ratings, rubric: list[dict], candidate_ids: set[int], names
                 raise RankLabError(f"{name}: rate {attribute['label']} (required).")
 
 
-def ratings_store(*, ranking: Ranking, ratings: dict[int, dict], replace: bool = False) -> None:
+def ratings_packed(
+    *, ratings: dict[int, dict], rubric: list[dict], display_order: list[int]
+) -> tuple[str, bytes | None]:
+    """`Ranking.rating_keys` and `rating_values` of checked ratings: ("", None) without any."""
+    if not ratings:
+        return "", None
+    keys = [attribute["key"] for attribute in rubric]
+    values = []
+    for key in keys:
+        for candidate in display_order:
+            value = rating_value(ratings.get(candidate, {}).get(key))
+            values.append(MISSING if value is None else value)
+    return ",".join(keys), struct.pack(f">{len(display_order)}q{len(values)}b", *display_order, *values)
+
+
+def ratings_store(*, ranking: Ranking, ratings: dict[int, dict], rubric: list[dict], replace: bool = False) -> None:
     """Write the checked ratings of `ranking` (replacing those it had, on revision); call inside its transaction."""
     if replace:
         Rating.objects.filter(ranking=ranking).delete()
+    ranking.rating_keys, ranking.rating_values = ratings_packed(
+        ratings=ratings, rubric=rubric, display_order=ranking.display_order
+    )
+    Ranking.objects.filter(id=ranking.id).update(rating_keys=ranking.rating_keys, rating_values=ranking.rating_values)
     Rating.objects.bulk_create(
         Rating(
             ranking=ranking,

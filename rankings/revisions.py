@@ -98,7 +98,7 @@ def ranking_revise(*, trainer, project: Project, ranking_id: int, judgement: Jud
         )  # fmt: skip
         # A revision replaces the ratings as it replaces the tiers: what the trainer left on the screen.
         if project.rubric or judgement.ratings:
-            ratings_store(ranking=ranking, ratings=judgement.ratings, replace=True)
+            ratings_store(ranking=ranking, ratings=judgement.ratings, rubric=project.rubric, replace=True)
         # The count a queue score was computed at does not change with a revision: mark the score
         # stale so the beat refresh computes it again from the revised tiers.
         Comparison.objects.filter(id=ranking.comparison_id).update(queue_score_rankings=-1)

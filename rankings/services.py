@@ -123,7 +123,7 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
             confirmed_display_order=matches and judgement.confirmed_display_order,
         )
         if judgement.ratings:
-            ratings_store(ranking=ranking, ratings=judgement.ratings)
+            ratings_store(ranking=ranking, ratings=judgement.ratings, rubric=project.rubric)
         if assignment.status != Assignment.Status.ACTIVE:
             # Came back to the comparison in another tab after the lease lapsed: that new lease is spent too.
             Assignment.objects.filter(comparison=comparison, trainer=trainer, status=Assignment.Status.ACTIVE).update(

@@ -5,6 +5,7 @@ import pytest
 from labeler.rubric import default_rubric
 from labeler.tests.factories import ComparisonFactory
 from rankings.models import Ranking, Rating
+from rankings.rating_stats import rating_stats
 from rankings.ratings import ratings_of
 from rankings.revisions import ranking_revise
 from rankings.services import Judgement
@@ -120,6 +121,9 @@ def test_revising_replaces_the_ratings_and_checks_them_again(rated, trainer):
     ranking_revise(trainer=trainer, project=rated, ranking_id=ranking.id, judgement=judgement)
     assert set(Rating.objects.values_list("value", flat=True)) == {3}
     assert Rating.objects.count() == 4 * len(assignment.display_order)
+    # The statistics read the packed copy: revised with the rows.
+    figures = rating_stats(project=rated)["attributes"]
+    assert [attribute["mean"] for attribute in figures] == [3.0, 3.0, 3.0, 3.0, None]
 
 
 def test_the_submitted_form_names_the_candidate_and_attribute_of_a_refused_rating(rated, trainer, client):
