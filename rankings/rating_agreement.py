@@ -10,9 +10,8 @@ need only each unit's count of values m, their sum and their sum of squares:
     alpha = 1 - D_o / D_e
 
 where only units with at least two values are pairable and n counts their values. So the
-statistics recompute sums those per candidate in the database and hands over five numbers per
-attribute (`UnitTotals`), however many ratings there are: 2 million values would take longer to
-leave the database than the whole computation may (docs/statistics.md).
+statistics recompute (rankings/rating_stats.py) needs three bincounts over the rated candidates,
+and no pairs are ever formed (docs/statistics.md).
 """
 
 from dataclasses import dataclass
