@@ -9,6 +9,7 @@ from collections import defaultdict
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from labeler.models import Project
 from rankings.models import Ranking
@@ -16,21 +17,22 @@ from rankings.rating_agreement import interval_alpha
 from rankings.ratings import MISSING
 
 CHUNK = 5000
+# PostgreSQL joins each layout's packed ratings (and trainer ids, as int8send writes them) into one
+# value: a few rows of megabytes cross the wire in a fraction of the time 100k rows of bytes take.
+# The two aggregates of a group are fed its rows in one order, so the n-th ranking's ratings and
+# trainer stay together without a sort.
+_JOINED_SQL = """
+SELECT r.rating_keys, length(r.rating_values),
+    string_agg(r.rating_values, ''::bytea), string_agg(int8send(r.trainer_id), ''::bytea)
+FROM rankings_ranking r JOIN labeler_comparison c ON c.id = r.comparison_id
+WHERE c.project_id = %s AND r.rating_keys <> ''
+GROUP BY r.rating_keys, length(r.rating_values)
+"""
 
 
 def rating_stats(*, project: Project) -> dict:
     """Each attribute of the rubric (and any rated under an earlier one) with its figures, and the trainers' means."""
-    packed: dict[tuple[str, int], tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))
-    rows = (
-        Ranking.objects.filter(comparison__project=project)
-        .exclude(rating_keys="")
-        .values_list("trainer_id", "rating_keys", "rating_values")
-    )
-    for trainer_id, keys, values in rows.iterator(chunk_size=CHUNK):
-        trainers, blobs = packed[(keys, len(values))]
-        trainers.append(trainer_id)
-        blobs.append(bytes(values))
-    candidates, trainers, values = _unpacked(packed)
+    candidates, trainers, values = _unpacked(_packed(project))
     units = np.unique(candidates, return_inverse=True)[1] if len(candidates) else candidates
     trainer_ids, trainer_index = np.unique(trainers, return_inverse=True)
     rubric = {attribute["key"]: attribute for attribute in project.rubric}
@@ -80,16 +82,41 @@ def rating_stats(*, project: Project) -> dict:
     return {"attributes": attributes, "trainers": trainers_rows}
 
 
-def _unpacked(packed: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def _packed(project: Project) -> list[tuple[str, int, bytes, np.ndarray]]:
+    """Packed ratings by layout: its keys, the size of one ranking's, all of them joined, their trainers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_JOINED_SQL, [project.id])
+            return [
+                (keys, size, bytes(joined), np.frombuffer(bytes(trainers), dtype=">i8").astype(np.int64))
+                for keys, size, joined, trainers in cursor
+            ]
+    grouped: dict[tuple[str, int], tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))
+    rows = (
+        Ranking.objects.filter(comparison__project=project)
+        .exclude(rating_keys="")
+        .values_list("trainer_id", "rating_keys", "rating_values")
+    )
+    for trainer_id, keys, values in rows.iterator(chunk_size=CHUNK):
+        trainers, blobs = grouped[(keys, len(values))]
+        trainers.append(trainer_id)
+        blobs.append(bytes(values))
+    return [
+        (keys, size, b"".join(blobs), np.array(trainers, dtype=np.int64))
+        for (keys, size), (trainers, blobs) in grouped.items()
+    ]
+
+
+def _unpacked(packed: list) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Every rated candidate of every ranking, flat: its id, its trainer, and its value per attribute key."""
     candidates, trainers, values = [], [], defaultdict(list)
-    for (keys, size), (trainer_ids, blobs) in packed.items():
+    for keys, size, joined, trainer_ids in packed:
         names = keys.split(",")
         shown = size // (8 + len(names))
         layout = np.dtype([("candidates", ">i8", (shown,)), ("values", "i1", (len(names), shown))])
-        block = np.frombuffer(b"".join(blobs), dtype=layout)
+        block = np.frombuffer(joined, dtype=layout)
         candidates.append(block["candidates"].astype(np.int64).ravel())
-        trainers.append(np.repeat(np.array(trainer_ids, dtype=np.int64), shown))
+        trainers.append(np.repeat(trainer_ids, shown))
         for index, name in enumerate(names):
             values[name].append((len(candidates) - 1, block["values"][:, index, :].ravel()))
     lengths = [len(part) for part in candidates]
