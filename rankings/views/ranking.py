@@ -234,9 +234,12 @@ def judgement_from(data) -> Judgement:
             # A category or tactic chosen marks the attack as much as the box does.
             if data.get(key, "") not in ("", "0"):
                 attacked.add(candidate)
-    ratings: dict[int, dict[str, str]] = {}
-    for candidate, values in _ratings_from(data).items():
-        ratings[candidate] = {key: value for key, value in values.items() if value != ""}
+    # A group left empty sends nothing, or an empty value: either way, not rated.
+    ratings = {
+        candidate: given
+        for candidate, values in _ratings_from(data).items()
+        if (given := {key: value for key, value in values.items() if value != ""})
+    }
     return Judgement(
         tiers=tiers,
         flags=flags,
@@ -251,7 +254,7 @@ def judgement_from(data) -> Judgement:
         none_acceptable=bool(data.get("none_acceptable")),
         duration_ms=duration_ms,
         confirmed_display_order=data.get("confirmed") == "1",
-        ratings={candidate: values for candidate, values in ratings.items() if values},
+        ratings=ratings,
     )
 
 
