@@ -71,16 +71,14 @@ class Ranking(models.Model):
 class Rating(models.Model):
     """A trainer's rating of one candidate on one attribute of the project's rubric (labeler/rubric.py).
 
-    A row per value rather than JSON on the ranking: the statistics aggregate millions of them in
-    the database (rankings/stats.py) and exports read them by ranking. The project and the trainer
-    are copied from the ranking so that those aggregates scan this table alone.
+    The record of ratings: exports and the revise page read them by ranking, and a row per value
+    keeps each one a plain integer column to check and query. The statistics read the packed copy
+    on the ranking (`Ranking.rating_values`) instead.
     """
 
     # The unique constraint's index, led by the ranking, serves lookups by ranking.
     ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="ratings", db_index=False)
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
-    trainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     attribute = models.CharField(max_length=40)
     value = models.SmallIntegerField()
 
@@ -90,7 +88,6 @@ class Rating(models.Model):
                 fields=["ranking", "candidate", "attribute"], name="rating_one_per_ranking_candidate_attribute"
             ),
         ]
-        indexes = [models.Index(fields=["project", "attribute"], name="rating_project_attribute_idx")]
 
     def __str__(self) -> str:
         return f"{self.attribute} = {self.value} for candidate {self.candidate_id}"

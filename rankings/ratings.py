@@ -81,8 +81,6 @@ def ratings_store(*, ranking: Ranking, ratings: dict[int, dict], rubric: list[di
         Rating(
             ranking=ranking,
             candidate_id=candidate,
-            project_id=ranking.comparison.project_id,
-            trainer_id=ranking.trainer_id,
             attribute=key,
             value=rating_value(value),
         )

@@ -39,8 +39,7 @@ def judged_and_answered(project) -> None:
     candidate, and every ranking's rating of each candidate."""
     ModerationEndpoint.objects.create(project=project, base_url="http://127.0.0.1:9/v1")
     Rating.objects.bulk_create(
-        Rating(ranking=ranking, candidate=candidate, project=project, trainer_id=ranking.trainer_id,
-               attribute="helpfulness", value=2)
+        Rating(ranking=ranking, candidate=candidate, attribute="helpfulness", value=2)
         for ranking in Ranking.objects.filter(comparison__project=project)
         for candidate in ranking.comparison.candidates.all()
     )  # fmt: skip

@@ -42,7 +42,7 @@ def rated(project):
 
 
 def reference_alpha(attribute: str) -> float:
-    rows = list(Rating.objects.filter(attribute=attribute).values_list("trainer_id", "candidate_id", "value"))
+    rows = list(Rating.objects.filter(attribute=attribute).values_list("ranking__trainer_id", "candidate_id", "value"))
     trainers = sorted({row[0] for row in rows})
     candidates = sorted({row[1] for row in rows})
     matrix = np.full((len(trainers), len(candidates)), np.nan)
@@ -65,7 +65,7 @@ def test_the_recompute_gives_each_attribute_the_packages_alpha_and_its_distribut
     )
     assert len(data["trainers"]) == 4
     for row in data["trainers"]:
-        values = Rating.objects.filter(trainer__username=row["username"], attribute="helpfulness")
+        values = Rating.objects.filter(ranking__trainer__username=row["username"], attribute="helpfulness")
         assert row["means"][0] == pytest.approx(np.mean(list(values.values_list("value", flat=True))))
 
 

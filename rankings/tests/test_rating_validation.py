@@ -50,7 +50,7 @@ def test_a_rated_ranking_stores_one_row_per_candidate_and_attribute(rated, train
     stored = ratings_of(ranking=ranking)
     assert stored[assignment.display_order[0]]["verbosity"] == 3
     assert Rating.objects.filter(ranking=ranking).count() == 4 * len(assignment.display_order) + 1
-    assert set(Rating.objects.values_list("project_id", "trainer_id")) == {(rated.id, trainer.id)}
+    assert ranking.rating_keys == ",".join(KEYS)
 
 
 def test_a_value_out_of_range_is_refused_naming_the_candidate_and_attribute(rated, trainer):
