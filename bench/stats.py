@@ -11,15 +11,18 @@ Prints one JSON line: the recompute seconds (wall clock, and this process's CPU 
 style-controlled Bradley–Terry and the trainers' length preference included), rankings per
 second, its peak memory (the process's high-water mark, and the peak tracemalloc sees in a
 second, traced run), the dashboard's median and worst response time, its query count, and the
-fitted length effect.
+fitted length effect. With `--rubric`, the project has HelpSteer2's rubric and every ranking rates
+each of its candidates on its five attributes (2 million ratings at 100k rankings): the figures
+include the ratings' statistics, and the line their interval alpha and the load average.
 
-    .venv/bin/python bench/stats.py [--rankings 100000]
+    .venv/bin/python bench/stats.py [--rubric] [--rankings 100000]
 """
 
 import argparse
 import gc
 import hashlib
 import json
+import os
 import random
 import resource
 import statistics
@@ -167,14 +170,65 @@ def populate(rankings: int, seed: int = 1):
     return project, lead
 
 
+def rate(project) -> int:
+    """Give every ranking ratings of each candidate on the default rubric, in one statement: a value
+    of the candidate (what trainers agree on) plus each trainer's noise. Returns the ratings written."""
+    from django.db import connection
+
+    from labeler.rubric import default_rubric
+
+    project.rubric = default_rubric()
+    project.save(update_fields=["rubric"])
+    keys = [attribute["key"] for attribute in project.rubric]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO rankings_rating (ranking_id, candidate_id, attribute, value)
+            SELECT r.id, ca.id, a.key,
+                greatest(0, least(4, abs(hashtext(ca.id::text || a.key)) %% 5 + floor(random() * 3)::int - 1))
+            FROM rankings_ranking r
+            JOIN labeler_comparison c ON c.id = r.comparison_id
+            JOIN labeler_candidate ca ON ca.comparison_id = c.id
+            CROSS JOIN unnest(%s::text[]) AS a(key)
+            WHERE c.project_id = %s
+            """,
+            [keys, project.id],
+        )
+        written = cursor.rowcount
+        # The packed copy the statistics read (rankings/ratings.py, `ratings_packed`): the candidate ids
+        # shown, then per attribute a signed byte per candidate, in the order shown.
+        cursor.execute(
+            """
+            UPDATE rankings_ranking r SET rating_keys = %s, rating_values = (
+                SELECT string_agg(int8send(d.id::bigint), ''::bytea ORDER BY d.place)
+                FROM jsonb_array_elements_text(r.display_order::jsonb) WITH ORDINALITY AS d(id, place)
+            ) || (
+                SELECT string_agg(decode(lpad(to_hex(coalesce(x.value, -128) & 255), 2, '0'), 'hex'), ''::bytea
+                    ORDER BY a.place, d.place)
+                FROM unnest(%s::text[]) WITH ORDINALITY AS a(key, place)
+                CROSS JOIN jsonb_array_elements_text(r.display_order::jsonb) WITH ORDINALITY AS d(id, place)
+                LEFT JOIN rankings_rating x
+                    ON x.ranking_id = r.id AND x.candidate_id = d.id::bigint AND x.attribute = a.key
+            )
+            FROM labeler_comparison c WHERE c.id = r.comparison_id AND c.project_id = %s
+            """,
+            [",".join(keys), keys, project.id],
+        )
+        cursor.execute("ANALYZE rankings_rating")
+        cursor.execute("ANALYZE rankings_ranking")
+    return written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rankings", type=int, default=100_000)
     parser.add_argument("--database-url", default=DEFAULT_DB)
+    parser.add_argument("--rubric", action="store_true", help="rate every candidate on HelpSteer2's rubric")
     args = parser.parse_args()
     django_on_fresh_database(args.database_url)
     started = time.perf_counter()
     project, lead = populate(args.rankings)
+    ratings = rate(project) if args.rubric else 0
     setup_seconds = time.perf_counter() - started
 
     from django.db import connection
@@ -198,6 +252,13 @@ def main() -> None:
     recompute_queries = len(queries)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     data = stats.data
+    # The ratings' share of the recompute, timed on its own.
+    from rankings.rating_stats import rating_stats
+
+    started = time.perf_counter()
+    if args.rubric:
+        rating_stats(project=project)
+    rating_seconds = time.perf_counter() - started
     # Again under tracemalloc, which slows it down severalfold: the peak of what the computation
     # itself holds, which the process's high-water mark (raised by the setup) cannot tell.
     tracemalloc.start()
@@ -243,6 +304,14 @@ def main() -> None:
                 "flagged_trainers": len(data["flagged_trainers"]),
                 "style_control_battles": data["style_control"]["battles"],
                 "length_effect": round(data["style_control"]["effects"][0]["coefficient"], 4),
+                "ratings": ratings,
+                "rating_stats_seconds": round(rating_seconds, 3),
+                "rating_alpha": {
+                    attribute["key"]: attribute["alpha"] and round(attribute["alpha"], 4)
+                    for attribute in (data["ratings"] or {}).get("attributes", [])
+                },
+                # Other work on a shared machine slows the recompute down: say how busy it was.
+                "load_average_1m": round(os.getloadavg()[0], 2),
             }
         )
     )

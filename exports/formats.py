@@ -25,7 +25,7 @@ from ranklab.errors import RankLabError
 
 FORMATS = (
     "native", "trl", "hh", "openai_dpo", "sft", "kto", "prompt_only", "tree", "as_imported", "redteam_pairs",
-    "moderation_feedback",
+    "moderation_feedback", "ratings",
 )  # fmt: skip
 # How the export page and the API describe each format (docs/export-formats.md says more).
 FORMAT_LABELS = {
@@ -40,6 +40,7 @@ FORMAT_LABELS = {
     "as_imported": "as_imported: each row back in the shape it was imported in",
     "redteam_pairs": "redteam_pairs: safe answers chosen over successful attacks (TRL pairs)",
     "moderation_feedback": "moderation_feedback: texts with the filter's verdict and the trainers' judgements",
+    "ratings": "ratings: each rated answer with its mean rating per rubric attribute (HelpSteer2's shape)",
 }
 SCHEMA_VERSION = 3
 # The questions a ranking answers (`labeler.models.RANKING_QUESTIONS`), kept here as text: formats are pure.
@@ -376,6 +377,42 @@ def to_prompt_only(row: dict, **_) -> Iterator[dict]:
 
 def to_native(row: dict, **_) -> Iterator[dict]:
     yield row
+
+
+def to_ratings(row: dict, **_) -> Iterator[dict]:
+    """HelpSteer2's shape: a line per rated candidate, its prompt and response as text, and a column per
+    rubric attribute holding the mean of the trainers' ratings (with `raters`, how many rated it).
+
+    `prompt` is the last user message, as HelpSteer2 holds it; `conversation` is the whole prefix.
+    A column is left out where no trainer of the comparison rated that attribute.
+    """
+    if not row["prompt"]:
+        return
+    given: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    raters: dict[int, int] = defaultdict(int)
+    for ranking in row["rankings"]:
+        for candidate, values in (ranking.get("ratings") or {}).items():
+            raters[int(candidate)] += 1
+            for key, value in values.items():
+                given[int(candidate)][key].append(value)
+    if not given:
+        return
+    attributes = sorted({key for values in given.values() for key in values})
+    prompt = next((message["content"] for message in reversed(row["prompt"]) if message["role"] == "user"), "")
+    for candidate in row["candidates"]:
+        rated = given.get(candidate["id"])
+        if not rated:
+            continue
+        yield {
+            "prompt": prompt,
+            "response": candidate["text"],
+            **{key: sum(rated[key]) / len(rated[key]) if rated.get(key) else None for key in attributes},
+            "raters": raters[candidate["id"]],
+            "conversation": row["prompt"],
+            "comparison_id": row["comparison_id"],
+            "candidate_id": candidate["id"],
+            "model": candidate.get("model"),
+        }
 
 
 def to_redteam_pairs(row: dict, **_) -> Iterator[dict]:
@@ -745,6 +782,7 @@ CONVERTERS = {
     "prompt_only": to_prompt_only,
     "redteam_pairs": to_redteam_pairs,
     "moderation_feedback": to_moderation_feedback,
+    "ratings": to_ratings,
 }
 # Formats that take every row of the export at once: whole conversations, or trees put back
 # together from the parts that the rows hold.

@@ -99,6 +99,7 @@ _POSTGRESQL = SimpleNamespace(
     json=lambda column: column,
     object="json_build_object",
     array=lambda element, order: f"coalesce(json_agg({element} ORDER BY {order})::text, '[]')",
+    object_agg=lambda key, value: f"coalesce(json_object_agg({key}, {value}), '{{}}')",
 )
 _SQLITE = SimpleNamespace(
     ids="IN (SELECT value FROM json_each(%s))",
@@ -108,6 +109,7 @@ _SQLITE = SimpleNamespace(
     object="json_object",
     # SQLite's aggregates keep no order: `_rows` sorts candidates and rankings itself.
     array=lambda element, order: f"coalesce(json_group_array(json({element})), '[]')",
+    object_agg=lambda key, value: f"coalesce(json_group_object({key}, json({value})), '{{}}')",
 )
 
 
@@ -122,12 +124,16 @@ def _queries(sql: SimpleNamespace) -> tuple[str, str, str]:
         'model', nullif(ca.model_name, ''), 'params', {sql.json("ca.params")}, 'seed', ca.seed,
         'finish_reason', nullif(ca.finish_reason, ''), 'prompt_tokens', ca.prompt_tokens,
         'completion_tokens', ca.completion_tokens, 'is_duplicate', {sql.boolean("ca.is_duplicate")})"""
+    # Candidate id → attribute → value (rankings.Rating); {} where the project asks for no ratings.
+    ratings = f"""(SELECT {sql.object_agg("g.candidate_id", "g.attributes")} FROM (
+        SELECT candidate_id, {sql.object_agg("attribute", "value")} AS attributes
+        FROM rankings_rating WHERE ranking_id = r.id GROUP BY candidate_id) AS g)"""  # noqa: S608
     ranking = f"""{sql.object}(
         'annotator', r.trainer_id, 'tiers', {sql.json("r.tiers")}, 'display_order', {sql.json("r.display_order")},
         'flags', {sql.json("r.flags")}, 'rationale', r.rationale, 'none_acceptable', {sql.boolean("r.none_acceptable")},
         'duration_ms', r.duration_ms, 'matches_display_order', {sql.boolean("r.matches_display_order")},
         'submitted_at', {sql.iso("r.submitted_at")}, 'question', r.question, 'attacks', {sql.json("r.attacks")},
-        'strengths', {sql.json("r.strengths")})"""
+        'strengths', {sql.json("r.strengths")}, 'ratings', {sql.json(ratings)})"""
     safe_answer = f"""{sql.object}(
         'harmful_candidate_id', s.harmful_candidate_id, 'text', s.text, 'from_candidate_id', s.from_candidate_id,
         'author', s.author_id, 'created_at', {sql.iso("s.created_at")})"""

@@ -7,6 +7,7 @@ from labeler.projects import (
     harm_categories_format,
     harm_categories_parse,
 )
+from labeler.rubric import default_rubric, rubric_format, rubric_parse
 from labeler.strength import strength_margins_format, strength_margins_parse
 from ranklab.errors import RankLabError
 
@@ -41,6 +42,20 @@ class ProjectForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Chat projects: one opening per line; a trainer may start a conversation from one.",
     )
+    rubric_helpsteer2 = forms.BooleanField(
+        label="Use HelpSteer2's rubric",
+        required=False,
+        help_text="Replace the rubric with HelpSteer2's five attributes, each 0–4: helpfulness, correctness, "
+        "coherence, complexity, verbosity.",
+    )
+    rubric_json = forms.CharField(
+        label="Rating rubric",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text="Optional: attributes trainers rate each candidate on, as a JSON list of "
+        '`{"key": "helpfulness", "label": "Helpfulness", "min": 0, "max": 4, "required": true, "guidance": "…"}`. '
+        "Keys are lowercase letters, digits and underscores. Empty: no ratings.",
+    )
 
     class Meta:
         model = Project
@@ -60,6 +75,7 @@ class ProjectForm(forms.ModelForm):
         self.fields["scenario_lines"].initial = "\n".join(self.instance.scenarios)
         self.fields["skip_reason_lines"].initial = "\n".join(self.instance.skip_reasons)
         self.fields["strength_margin_line"].initial = strength_margins_format(self.instance.strength_margins)
+        self.fields["rubric_json"].initial = rubric_format(self.instance.rubric)
         # Only chat projects use it: a comparison project's form may leave it out.
         self.fields["turn_limit"].required = False
         # Older forms and scripts that leave it out keep the project's window.
@@ -108,6 +124,17 @@ class ProjectForm(forms.ModelForm):
             cleaned["flags"] = [*flags, dict(OVER_REFUSAL_FLAG)]
         return cleaned
 
+    def clean_rubric_json(self) -> list[dict]:
+        if self.cleaned_data.get("rubric_helpsteer2"):
+            return default_rubric()
+        if self.is_bound and "rubric_json" not in self.data:
+            # A form that leaves the rubric out (an older page, a script) keeps the project's.
+            return self.instance.rubric
+        try:
+            return rubric_parse(self.cleaned_data["rubric_json"])
+        except RankLabError as error:
+            raise forms.ValidationError(str(error)) from error
+
     def clean_skip_reason_lines(self) -> list[str]:
         reasons = list(dict.fromkeys(line.strip() for line in self.cleaned_data["skip_reason_lines"].splitlines()))
         reasons = [reason for reason in reasons if reason]
@@ -141,6 +168,7 @@ class ProjectForm(forms.ModelForm):
         self.instance.scenarios = self.cleaned_data["scenario_lines"]
         self.instance.skip_reasons = self.cleaned_data["skip_reason_lines"]
         self.instance.strength_margins = self.cleaned_data["strength_margin_line"]
+        self.instance.rubric = self.cleaned_data["rubric_json"]
         return super().save(commit=commit)
 
     def project_settings(self) -> dict:
@@ -151,6 +179,7 @@ class ProjectForm(forms.ModelForm):
         values["scenarios"] = self.cleaned_data["scenario_lines"]
         values["skip_reasons"] = self.cleaned_data["skip_reason_lines"]
         values["strength_margins"] = self.cleaned_data["strength_margin_line"]
+        values["rubric"] = self.cleaned_data["rubric_json"]
         return values
 
 

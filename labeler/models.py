@@ -121,6 +121,8 @@ class Project(models.Model):
         help_text="Red team: trainers try to make the model misbehave, and rank which response is more harmful.",
     )
     harm_categories = models.JSONField(default=default_harm_categories, blank=True)
+    # The attributes a trainer rates each candidate on (labeler/rubric.py); empty: no ratings asked.
+    rubric = models.JSONField(default=list, db_default=[], blank=True)
     # Chat projects: what a new conversation starts with, and how long it may grow.
     system_prompt = models.TextField(blank=True, help_text="Chat projects: the system message of every conversation.")
     scenarios = models.JSONField(

@@ -49,6 +49,13 @@ class Ranking(models.Model):
     submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # When the trainer last revised it (rankings/revisions.py); submitted_at stays the first submission.
     revised_at = models.DateTimeField(null=True, blank=True)
+    # The ratings again (rankings.Rating holds them), packed for the statistics: reading 2 million
+    # rows at each recompute would cost more than the whole recompute may. `rating_keys` is the
+    # rubric's attribute keys, comma-separated; `rating_values` the display order's candidate ids
+    # (big-endian int64), then per attribute in that order a signed byte per candidate, -128 where
+    # none was given (rankings/ratings.py, `ratings_packed`). Empty without ratings.
+    rating_keys = models.CharField(max_length=500, blank=True, default="", db_default="")
+    rating_values = models.BinaryField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -64,6 +71,31 @@ class Ranking(models.Model):
 
     def __str__(self) -> str:
         return f"Ranking of comparison {self.comparison_id} by {self.trainer}"
+
+
+class Rating(models.Model):
+    """A trainer's rating of one candidate on one attribute of the project's rubric (labeler/rubric.py).
+
+    The record of ratings: exports and the revise page read them by ranking, and a row per value
+    keeps each one a plain integer column to check and query. The statistics read the packed copy
+    on the ranking (`Ranking.rating_values`) instead.
+    """
+
+    # The unique constraint's index, led by the ranking, serves lookups by ranking.
+    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="ratings", db_index=False)
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="+")
+    attribute = models.CharField(max_length=40)
+    value = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ranking", "candidate", "attribute"], name="rating_one_per_ranking_candidate_attribute"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute} = {self.value} for candidate {self.candidate_id}"
 
 
 class SafeAnswer(models.Model):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from labeler.models import Comparison, Membership, Project
 from labeler.selectors import MembershipPaused
 from rankings.models import Ranking
+from rankings.ratings import ratings_store
 from rankings.refresh import enqueue_stats_refresh
 from rankings.services import MAX_DURATION_MS, Judgement, judgement_check
 from rankings.signals import ranking_revised
@@ -96,6 +97,9 @@ def ranking_revise(*, trainer, project: Project, ranking_id: int, judgement: Jud
                 "matches_display_order", "confirmed_display_order", "revised_at",
             ]
         )  # fmt: skip
+        # A revision replaces the ratings as it replaces the tiers: what the trainer left on the screen.
+        if project.rubric or judgement.ratings:
+            ratings_store(ranking=ranking, ratings=judgement.ratings, rubric=project.rubric, replace=True)
         # The count a queue score was computed at does not change with a revision: mark the score
         # stale so the beat refresh computes it again from the revised tiers.
         Comparison.objects.filter(id=ranking.comparison_id).update(queue_score_rankings=-1)

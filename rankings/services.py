@@ -12,6 +12,7 @@ from labeler.selectors import MembershipPaused
 from labeler.strength import STRENGTHS
 from rankings.models import Ranking
 from rankings.queue_scores import queue_score
+from rankings.ratings import check_ratings, ratings_store
 from rankings.refresh import stats_maybe_refresh
 from rankings.signals import comparison_completed
 from ranklab.background import after_commit
@@ -46,6 +47,8 @@ class Judgement:
     confirmed_display_order: bool = False
     # Preference strength: for each tier but the last, a key of labeler.strength.STRENGTHS.
     strengths: list[str] = field(default_factory=list)
+    # Candidate id → rubric attribute → whole number on its scale (labeler/rubric.py).
+    ratings: dict[int, dict] = field(default_factory=dict)
 
 
 def judgement_check(
@@ -66,6 +69,12 @@ def judgement_check(
         project=project,
         candidate_ids=candidate_ids,
         names=names,
+    )
+    check_ratings(
+        ratings=judgement.ratings,
+        rubric=project.rubric,
+        candidate_ids=candidate_ids,
+        names=display_order_names(display_order),
     )
     matches = display_order_matches(judgement.tiers, display_order)
     if matches and not judgement.confirmed_display_order:
@@ -119,6 +128,8 @@ def ranking_submit(*, trainer, project: Project, assignment_id: int, judgement: 
             matches_display_order=matches,
             confirmed_display_order=matches and judgement.confirmed_display_order,
         )
+        if judgement.ratings:
+            ratings_store(ranking=ranking, ratings=judgement.ratings, rubric=project.rubric)
         if assignment.status != Assignment.Status.ACTIVE:
             # Came back to the comparison in another tab after the lease lapsed: that new lease is spent too.
             Assignment.objects.filter(comparison=comparison, trainer=trainer, status=Assignment.Status.ACTIVE).update(

@@ -35,6 +35,7 @@ from rankings.consensus import BradleyTerryFit, bradley_terry_fit, consensus
 from rankings.judge_agreement import JudgedComparison, disagreements, judge_agreement
 from rankings.models import Adjudication, Judge, JudgeRanking, ProjectStats, Ranking
 from rankings.quality import RankingRecord, Thresholds, trainer_quality
+from rankings.rating_stats import rating_stats
 from rankings.style import COVARIATES, style_of
 
 DISAGREEMENT_QUEUE = 25
@@ -240,6 +241,8 @@ def _compute(project: Project) -> tuple[dict, dict[int, float | None]]:
             "with_truth": len(gold),
             "rankings": sum(len(by_comparison.get(comparison_id, [])) for comparison_id in gold),
         },
+        # Only a project with a rubric asks for ratings; without one, not a query more.
+        "ratings": rating_stats(project=project) if project.rubric else None,
     }
     return data, per_comparison
 

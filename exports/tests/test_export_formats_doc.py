@@ -13,6 +13,7 @@ from exports.services import comparisons_for_export
 from exports.tests.chat_data import chat_project
 from exports.tests.moderation_data import moderation_reviewed
 from exports.tests.ranked import docs_project
+from exports.tests.ratings_data import rated_project
 from exports.tests.redteam_data import red_team_chat
 from labeler.tests.factories import ProjectFactory
 
@@ -41,13 +42,14 @@ def documented() -> dict[str, list[dict]]:
 
 def test_every_format_is_documented_with_lines_of_its_real_shapes(project):
     """Lines of the imported conversation of the docs, of the tests' chat conversation (with its
-    filter's reviewed verdicts) and of a red-team turn; `trl` with margins too."""
+    filter's reviewed verdicts), of a red-team turn and of a rated comparison; `trl` with margins too."""
     docs_project(project)
     chat = chat_project(ProjectFactory())
     moderation_reviewed(chat)
     red_team = red_team_chat(ProjectFactory())
+    rated = rated_project(ProjectFactory())
     written = {format: [] for format in FORMATS}
-    for source in (project, chat.project, red_team.project):
+    for source in (project, chat.project, red_team.project, rated):
         comparisons = comparisons_for_export(project=source)
         for format in FORMATS:
             rows = export_rows(project=source, comparisons=comparisons, format=format)

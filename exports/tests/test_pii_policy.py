@@ -18,7 +18,7 @@ from labeler.models import Comparison, Conversation, Project
 from privacy.models import PiiPolicy, PiiSpan
 from privacy.policy import pii_policy_set
 from privacy.tests.corpus import LOOKALIKES, planted_values
-from rankings.models import Ranking, SafeAnswer
+from rankings.models import Ranking, Rating, SafeAnswer
 from safety.models import ModerationEndpoint, ModerationReview, ModerationVerdict
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,9 +34,15 @@ def corpus(project):
 
 
 def judged_and_answered(project) -> None:
-    """Give every comparison what `moderation_feedback` and `redteam_pairs` are made of: reviewed verdicts
-    on its prompt and candidates, a safe answer written by echoing the prompt, and one picked from a candidate."""
+    """Give every comparison what `moderation_feedback`, `redteam_pairs` and `ratings` are made of: reviewed
+    verdicts on its prompt and candidates, a safe answer written by echoing the prompt, one picked from a
+    candidate, and every ranking's rating of each candidate."""
     ModerationEndpoint.objects.create(project=project, base_url="http://127.0.0.1:9/v1")
+    Rating.objects.bulk_create(
+        Rating(ranking=ranking, candidate=candidate, attribute="helpfulness", value=2)
+        for ranking in Ranking.objects.filter(comparison__project=project)
+        for candidate in ranking.comparison.candidates.all()
+    )  # fmt: skip
     trainer = Ranking.objects.filter(comparison__project=project).values_list("trainer", flat=True).first()
     for comparison in Comparison.objects.filter(project=project).select_related("prompt_message"):
         first, second, third = comparison.candidates.order_by("sample_index")

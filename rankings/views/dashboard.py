@@ -37,6 +37,8 @@ def project_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     context["stats_version"] = _stats_version(stats)
     if data:
         context["charts"] = _charts(data)
+        if data.get("ratings"):
+            context["rating_charts"] = _rating_charts(data["ratings"])
     if ModerationEndpoint.objects.filter(project=project).exists():
         context["moderation"] = _moderation(project)
     return TemplateResponse(request, "rankings/dashboard.html", context)
@@ -129,6 +131,19 @@ def adjudication_remove(request: HttpRequest, slug: str, comparison_id: int) -> 
     adjudications.adjudication_remove(comparison=comparison)
     messages.success(request, "Ruling withdrawn: the trainers' consensus counts again.")
     return redirect("comparison_review", slug=project.slug, comparison_id=comparison_id)
+
+
+def _rating_charts(ratings: dict) -> list[dict]:
+    """Each rated attribute with the bar chart of its values' shares."""
+    charts = []
+    for attribute in ratings["attributes"]:
+        rated = attribute["ratings"]
+        bars = [
+            {"label": str(row["value"]), "value": row["count"] / rated if rated else 0.0, "ci": None}
+            for row in attribute["distribution"]
+        ]
+        charts.append({**attribute, "chart": bar_chart(bars)})
+    return charts
 
 
 def _charts(data: dict) -> dict:

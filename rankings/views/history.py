@@ -18,6 +18,7 @@ from labeler.models import Assignment
 from labeler.selectors import project_get_for_trainer
 from rankings.adjudications import named_tiers
 from rankings.models import Ranking
+from rankings.ratings import ratings_of
 from rankings.revisions import ranking_revisable, ranking_revise, revise_deadline
 from rankings.services import ConfirmationNeeded
 from rankings.views.ranking import comparison_context, judgement_from
@@ -67,7 +68,7 @@ def ranking_revise_page(request: HttpRequest, slug: str, ranking_id: int) -> Htt
         if not ranking_revisable(ranking=ranking, project=project):
             messages.warning(request, "This ranking can no longer be revised.")
             return redirect("rank_history", slug=project.slug)
-        return _revise_page(request, project, ranking, _as_submitted(ranking))
+        return _revise_page(request, project, ranking, _as_submitted(ranking, rated=bool(project.rubric)))
     try:
         ranking_revise(
             trainer=request.user, project=project, ranking_id=ranking.id, judgement=judgement_from(request.POST)
@@ -114,7 +115,7 @@ def _revise_page(request, project, ranking, submitted, *, error="", confirm=Fals
     return TemplateResponse(request, template, context)
 
 
-def _as_submitted(ranking: Ranking) -> QueryDict:
+def _as_submitted(ranking: Ranking, *, rated: bool) -> QueryDict:
     """The ranking as the form would send it, so the screen starts from what the trainer submitted."""
     data = QueryDict(mutable=True)
     data["tiers"] = json.dumps(ranking.tiers)
@@ -126,6 +127,9 @@ def _as_submitted(ranking: Ranking) -> QueryDict:
         data[f"attack-tactic-{candidate}"] = attack.get("tactic", "")
     for index, strength in enumerate(ranking.strengths):
         data[f"strength-{index}"] = strength
+    for candidate, values in (ratings_of(ranking=ranking) if rated else {}).items():
+        for attribute, value in values.items():
+            data[f"rating-{candidate}-{attribute}"] = str(value)
     data["rationale"] = ranking.rationale
     if ranking.none_acceptable:
         data["none_acceptable"] = "1"

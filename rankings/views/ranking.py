@@ -20,6 +20,7 @@ from labeler.selectors import project_get_for_trainer, projects_for_user
 from labeler.strength import STRENGTHS, strength_label
 from privacy.screen import screen_mark
 from rankings.models import Ranking
+from rankings.ratings import rating_fields
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
 from ranklab import untrusted_json
 from ranklab.errors import RankLabError
@@ -30,6 +31,8 @@ _ATTACK_FIELD = re.compile(r"^attack-(?:(?:category|tactic)-)?(?P<candidate>[0-9
 
 # The strength of each pair of neighbouring tiers, by the upper tier's index (K is at most 9).
 _STRENGTH_FIELD = re.compile(r"^strength-(?P<index>[0-9])$")
+# A card's rating: `rating-<candidate id>-<rubric attribute key>`.
+_RATING_FIELD = re.compile(r"^rating-(?P<candidate>[0-9]{1,18})-(?P<attribute>.{1,60})$")
 
 # Tiers are a list of lists of candidate ids.
 _TIERS_DEPTH = 2
@@ -167,6 +170,7 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
             }
             for candidate_id in texts
         }
+    ratings = _ratings_from(submitted) if submitted is not None else {}
     cards = [
         {
             "id": candidate_id,
@@ -176,6 +180,7 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
             "flags": flags.get(candidate_id, set()),
             "attack": attacks.get(candidate_id, {}),
             "verdict": verdicts.get(candidate_id),
+            "ratings": rating_fields(rubric=project.rubric, values=ratings.get(candidate_id, {})),
         }
         for candidate_id in order
     ]
@@ -250,6 +255,12 @@ def judgement_from(data) -> Judgement:
             # A category or tactic chosen marks the attack as much as the box does.
             if data.get(key, "") not in ("", "0"):
                 attacked.add(candidate)
+    # A group left empty sends nothing, or an empty value: either way, not rated.
+    ratings = {
+        candidate: given
+        for candidate, values in _ratings_from(data).items()
+        if (given := {key: value for key, value in values.items() if value != ""})
+    }
     return Judgement(
         tiers=tiers,
         flags=flags,
@@ -265,7 +276,17 @@ def judgement_from(data) -> Judgement:
         duration_ms=duration_ms,
         confirmed_display_order=data.get("confirmed") == "1",
         strengths=strengths_from(data),
+        ratings=ratings,
     )
+
+
+def _ratings_from(data) -> dict[int, dict[str, str]]:
+    """The rating fields of a submitted form: candidate id → attribute → the value as sent."""
+    ratings: dict[int, dict[str, str]] = {}
+    for key in data:
+        if match := _RATING_FIELD.match(key):
+            ratings.setdefault(int(match["candidate"]), {})[match["attribute"]] = data.get(key, "").strip()
+    return ratings
 
 
 def _int_or_zero(value) -> int:
