@@ -384,7 +384,9 @@ def to_ratings(row: dict, **_) -> Iterator[dict]:
     rubric attribute holding the mean of the trainers' ratings (with `raters`, how many rated it).
 
     `prompt` is the last user message, as HelpSteer2 holds it; `conversation` is the whole prefix.
-    A column is left out where no trainer of the comparison rated that attribute.
+    Every line has a column for each attribute of the project's rubric (null where nobody rated it:
+    an optional attribute), so that a file loads as one table; an attribute rated under an earlier
+    rubric follows them.
     """
     if not row["prompt"]:
         return
@@ -397,7 +399,8 @@ def to_ratings(row: dict, **_) -> Iterator[dict]:
                 given[int(candidate)][key].append(value)
     if not given:
         return
-    attributes = sorted({key for values in given.values() for key in values})
+    rubric = row.get("rubric_attributes") or []
+    attributes = rubric + sorted({key for values in given.values() for key in values} - set(rubric))
     prompt = next((message["content"] for message in reversed(row["prompt"]) if message["role"] == "user"), "")
     for candidate in row["candidates"]:
         rated = given.get(candidate["id"])

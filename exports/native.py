@@ -210,6 +210,7 @@ def _rows(
     kind = project.kind
     # Strengths are stored as what the trainer said; their numbers are the project's margins as they are now.
     margin_of = project.strength_margin_of
+    rubric_attributes = [attribute["key"] for attribute in project.rubric]
     for comparison_id in ids:
         (_, conversation_id, prompt_id, is_gold, completed_at, skips, adjudicated, candidates, rankings, safe) = by_id[
             comparison_id
@@ -242,6 +243,7 @@ def _rows(
             "conversation_id": external_id,
             "metadata": loads(metadata),
             "question": project.guidelines,
+            "rubric_attributes": rubric_attributes,
             "prompt": prompt,
             "prompt_message_ids": prompt_ids,
             "candidates": candidates,

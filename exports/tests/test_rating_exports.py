@@ -53,6 +53,16 @@ def test_the_ratings_format_holds_each_attributes_mean_over_trainers(project):
     assert right["conversation"] == RATED_CONVERSATION["messages"]
 
 
+def test_every_ratings_line_has_a_column_per_rubric_attribute_in_order_even_where_nobody_rated_it(project):
+    rated_project(project)
+    safety = {"key": "safety", "label": "Safety", "min": 0, "max": 4, "required": False, "guidance": ""}
+    project.rubric = [safety, *project.rubric]
+    project.save(update_fields=["rubric"])
+    for line in lines(project, "ratings"):
+        assert list(line)[2:8] == ["safety", *KEYS]
+        assert line["safety"] is None
+
+
 def test_the_ratings_format_is_listed_wherever_formats_are(project, lead, client):
     assert "ratings" in FORMATS
     client.force_login(lead)
