@@ -79,7 +79,9 @@ def comparison_review(*, project: Project, comparison_id: int) -> Review:
             for key in ranking.flags.get(str(candidate.id), []):
                 flag_counts[candidate.id][labels.get(key, key)] += 1
                 flags.append(f"{letters[candidate.id]}: {labels.get(key, key)}")
-        rows.append({"ranking": ranking, "tiers": named_tiers(ranking.tiers, letters), "flags": flags})
+        named = named_tiers(ranking.tiers, letters)
+        steps = strength_steps(named, ranking.strengths, comparative=project.comparative)
+        rows.append({"ranking": ranking, "tiers": named, "flags": flags, "strengths": steps})
     start, start_note = ruling_start(
         adjudication.tiers if adjudication else None, consensus, [candidate.id for candidate in candidates]
     )
@@ -136,6 +138,14 @@ def ruling_start(ruling: Tiers | None, consensus: Tiers, candidates: list[int]) 
 def named_tiers(tiers: Tiers, names: dict[int, str]) -> list[list[str]]:
     """Tiers of candidate ids as tiers of their names (letters), best first."""
     return [[names.get(candidate, str(candidate)) for candidate in tier] for tier in tiers]
+
+
+def strength_steps(tiers: list[list[str]], strengths: list[str], *, comparative: str) -> list[str]:
+    """Each pair of neighbouring tiers with how much better the upper one is: "A much better than B = C"."""
+    return [
+        f"{' = '.join(tiers[index])} {strength} {comparative} than {' = '.join(tiers[index + 1])}"
+        for index, strength in enumerate(strengths[: len(tiers) - 1])
+    ]
 
 
 def ruling_from(data) -> Tiers:

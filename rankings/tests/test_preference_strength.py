@@ -150,6 +150,19 @@ def test_a_revision_replaces_the_strengths_and_the_history_shows_them(strength_p
     assert "C = D much better than B" in trainer_client.get(history).content.decode()
 
 
+def test_the_lead_reads_each_rankings_strengths_on_the_comparison_and_review_pages(
+    strength_project, trainer, lead_client
+):
+    assignment = lease(strength_project, trainer)
+    a, b, c, d = assignment.display_order
+    submit(assignment, tiers=[[d], [b, c], [a]], strengths=["much", "slightly"])
+    letters = {candidate: chr(ord("A") + index) for index, candidate in enumerate(sorted([a, b, c, d]))}
+    expected = f"{letters[d]} much better than {' = '.join(letters[x] for x in (b, c))}"
+    args = [strength_project.slug, assignment.comparison_id]
+    for name in ("comparison_browse_detail", "comparison_review"):
+        assert expected in lead_client.get(reverse(name, args=args)).content.decode(), name
+
+
 def test_a_user_of_another_project_gets_404_on_the_pages_that_show_strengths(
     strength_project, trainer, outsider_client
 ):

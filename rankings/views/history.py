@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from labeler.models import Assignment
 from labeler.selectors import project_get_for_trainer
-from rankings.adjudications import named_tiers
+from rankings.adjudications import named_tiers, strength_steps
 from rankings.models import Ranking
 from rankings.ratings import ratings_of
 from rankings.revisions import ranking_revisable, ranking_revise, revise_deadline
@@ -42,7 +42,7 @@ def rank_history(request: HttpRequest, slug: str) -> HttpResponse:
             "ranking": ranking,
             "prompt": ranking.comparison.prompt_message.content,
             "tiers": (tiers := named_tiers(ranking.tiers, _letters(ranking.display_order))),
-            "strengths": _strength_steps(tiers, ranking.strengths, comparative=project.comparative),
+            "strengths": strength_steps(tiers, ranking.strengths, comparative=project.comparative),
             "complete": ranking.comparison.status != ranking.comparison.Status.READY,
             "revisable": ranking_revisable(ranking=ranking, project=project, now=now),
             "deadline": revise_deadline(ranking=ranking, project=project),
@@ -134,14 +134,6 @@ def _as_submitted(ranking: Ranking, *, rated: bool) -> QueryDict:
     if ranking.none_acceptable:
         data["none_acceptable"] = "1"
     return data
-
-
-def _strength_steps(tiers: list[list[str]], strengths: list[str], *, comparative: str) -> list[str]:
-    """Each pair of neighbouring tiers with how much better the upper one is: "A much better than B = C"."""
-    return [
-        f"{' = '.join(tiers[index])} {strength} {comparative} than {' = '.join(tiers[index + 1])}"
-        for index, strength in enumerate(strengths[: len(tiers) - 1])
-    ]
 
 
 def _letters(display_order: list[int]) -> dict[int, str]:
