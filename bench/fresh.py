@@ -21,6 +21,16 @@ def django_on_fresh_database(database_url: str, *, redis_url: str = "", **enviro
     `environment` holds further settings variables, e.g. a broker for the bench alone.
     """
     recreate_database(database_url)
+    django_on_database(database_url, redis_url=redis_url, **environment)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if not redis_url:
+        call_command("createcachetable", verbosity=0)
+
+
+def django_on_database(database_url: str, *, redis_url: str = "", **environment: str) -> None:
+    """The settings with DEBUG off, on a database as it is (a second process of a benchmark)."""
     # Benchmarks talk only to servers they start on this machine, on ports of their own.
     os.environ.setdefault("RANKLAB_OUTBOUND_ALLOW", "127.0.0.1")
     os.environ.update(
@@ -33,8 +43,3 @@ def django_on_fresh_database(database_url: str, *, redis_url: str = "", **enviro
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if not redis_url:
-        call_command("createcachetable", verbosity=0)
