@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from labeler.conversations import comparison_messages
 from labeler.models import Candidate, Comparison, ModelEndpoint, Project
-from labeler.sampling.client import SamplingError, chat_complete, endpoint_client
+from labeler.sampling.client import SamplingError, chat_complete, endpoint_client, judge_endpoint
 from rankings.judge_answers import (
     UnreadableReply,
     all_pairs,
@@ -42,20 +42,6 @@ logger = logging.getLogger(__name__)
 # A claim outlasts the requests' own timeouts by this much before the sweep may take the row.
 _CLAIM_MARGIN = timedelta(seconds=30)
 _JUDGED_STATUSES = (Comparison.Status.READY, Comparison.Status.COMPLETE)
-
-
-def judge_endpoint(judge: Judge) -> ModelEndpoint:
-    """The judge as an (unsaved) endpoint, so that it is asked through the sampler's own client."""
-    return ModelEndpoint(
-        name="The judge",
-        base_url=judge.base_url,
-        model=judge.model,
-        api_key_env=judge.api_key_env,
-        temperature=0.0,
-        top_p=1.0,
-        max_tokens=judge.max_tokens,
-        timeout_seconds=judge.timeout_seconds,
-    )
 
 
 @transaction.atomic
@@ -107,7 +93,13 @@ def comparison_judge(*, comparison_id: int) -> JudgeRanking | None:
     conversation = [
         (message["role"], message["content"]) for message in comparison_messages(comparison_id=comparison_id)
     ]
-    endpoint = judge_endpoint(judge)
+    endpoint = judge_endpoint(
+        base_url=judge.base_url,
+        model=judge.model,
+        api_key_env=judge.api_key_env,
+        max_tokens=judge.max_tokens,
+        timeout_seconds=judge.timeout_seconds,
+    )
     try:
         client = endpoint_client(endpoint)
     except SamplingError as error:

@@ -25,7 +25,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from labeler.models import ModelEndpoint
-from labeler.sampling.client import SamplingError, TransientSamplingError, chat_complete, endpoint_client
+from labeler.sampling.client import (
+    SamplingError,
+    TransientSamplingError,
+    chat_complete,
+    endpoint_client,
+    judge_endpoint,
+)
 from labeler.sampling.limits import endpoint_slot
 from labeler.sampling.sampler import retry_delay, with_system_prompt
 from ranklab.bulk import rows_insert
@@ -388,26 +394,18 @@ def _moderate(run: AuditRun, moderation: ModerationEndpoint) -> str:
     return failures[-1] if failures else ""
 
 
-def judge_endpoint(suite: AuditSuite) -> ModelEndpoint:
-    """The judge as an (unsaved) endpoint, so that it is asked through the sampler's own client."""
-    return ModelEndpoint(
-        name="The judge",
-        base_url=suite.judge_base_url,
-        model=suite.judge_model,
-        api_key_env=suite.judge_api_key_env,
-        temperature=0.0,
-        top_p=1.0,
-        max_tokens=_JUDGE_MAX_TOKENS,
-        timeout_seconds=60.0,
-    )
-
-
 def _judge(run: AuditRun, suite: AuditSuite, probes: dict[int, AuditProbe]) -> str:
     """The judge's verdict on each answer that has none; returns why some have none ("" if all do)."""
     answers = list(AuditAnswer.objects.filter(run=run, error="", judge_verdict=""))
     if not answers:
         return ""
-    judge = judge_endpoint(suite)
+    judge = judge_endpoint(
+        base_url=suite.judge_base_url,
+        model=suite.judge_model,
+        api_key_env=suite.judge_api_key_env,
+        max_tokens=_JUDGE_MAX_TOKENS,
+        timeout_seconds=60.0,
+    )
     try:
         client = endpoint_client(judge)
     except SamplingError as error:

@@ -67,6 +67,22 @@ def endpoint_api_key(endpoint: ModelEndpoint) -> str:
     return key
 
 
+def judge_endpoint(
+    *, base_url: str, model: str, api_key_env: str, max_tokens: int, timeout_seconds: float
+) -> ModelEndpoint:
+    """A model that grades answers as an (unsaved) endpoint, asked through this client, greedily."""
+    return ModelEndpoint(
+        name="The judge",
+        base_url=base_url,
+        model=model,
+        api_key_env=api_key_env,
+        temperature=0.0,
+        top_p=1.0,
+        max_tokens=max_tokens,
+        timeout_seconds=timeout_seconds,
+    )
+
+
 def endpoint_client(endpoint: ModelEndpoint, *, timeout: float | None = None) -> openai.OpenAI:
     """An SDK client for the endpoint, shared by the threads of this process; do not close it."""
     try:
