@@ -41,8 +41,9 @@ def test_each_format_writes_valid_jsonl(ranked, lead, settings, tmp_path):
         export = export_write(export_id=export.id)
         export.refresh_from_db()
         rows = [json.loads(line) for line in export.file.open("rb").read().splitlines()]
-        # Nobody red-teamed this project, and it has no moderation filter: no adversarial pairs, no verdicts.
-        assert (rows or format in {"redteam_pairs", *MODERATED}) and len(rows) == export.row_count, format
+        # Nobody red-teamed this project, it has no moderation filter and no rubric: no adversarial pairs,
+        # no verdicts, no ratings.
+        assert (rows or format in {"redteam_pairs", "ratings", *MODERATED}) and len(rows) == export.row_count, format
 
 
 def test_a_lead_starts_and_downloads_an_export(client, ranked, lead, settings, tmp_path):
