@@ -1,19 +1,14 @@
 """The lead's form for the project's AI judge."""
 
 from django import forms
-from django.core.validators import URLValidator
 
-from labeler.sampling.forms import OutboundServiceFields
+from labeler.sampling.forms import OutboundServiceFields, base_url_field
 from rankings.models import Judge
 
 
 class JudgeForm(OutboundServiceFields, forms.ModelForm):
-    base_url = forms.URLField(
-        label="Base URL",
-        max_length=500,
-        validators=[URLValidator(schemes=["http", "https"])],
-        assume_scheme="https",
-        help_text="The API root of an OpenAI-compatible chat server, e.g. https://api.openai.com/v1.",
+    base_url = base_url_field(
+        help_text="The API root of an OpenAI-compatible chat server, e.g. https://api.openai.com/v1."
     )
 
     class Meta:

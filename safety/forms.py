@@ -1,19 +1,14 @@
 from django import forms
-from django.core.validators import URLValidator
 
 from labeler.models import ModelEndpoint, Project
-from labeler.sampling.forms import OutboundServiceFields
+from labeler.sampling.forms import OutboundServiceFields, base_url_field
 from safety.audit_report import ThresholdsInvalid, thresholds_clean
 from safety.models import AuditSuite, ModerationEndpoint
 
 
 class ModerationEndpointForm(OutboundServiceFields, forms.ModelForm):
-    base_url = forms.URLField(
-        label="Base URL",
-        max_length=500,
-        validators=[URLValidator(schemes=["http", "https"])],
-        assume_scheme="https",
-        help_text="The API root of a server that answers POST /v1/moderations, e.g. https://api.openai.com/v1.",
+    base_url = base_url_field(
+        help_text="The API root of a server that answers POST /v1/moderations, e.g. https://api.openai.com/v1."
     )
 
     class Meta:

@@ -29,13 +29,19 @@ class OutboundServiceFields:
         return url
 
 
-class EndpointForm(OutboundServiceFields, forms.ModelForm):
-    base_url = forms.URLField(
+def base_url_field(*, help_text: str = "") -> forms.URLField:
+    """The base URL of a server the app calls on a lead's behalf: http or https only."""
+    return forms.URLField(
         label="Base URL",
         max_length=500,
         validators=[URLValidator(schemes=["http", "https"])],
         assume_scheme="https",
+        help_text=help_text,
     )
+
+
+class EndpointForm(OutboundServiceFields, forms.ModelForm):
+    base_url = base_url_field()
     stop_text = forms.CharField(
         label="Stop sequences",
         required=False,
