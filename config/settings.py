@@ -232,7 +232,7 @@ CELERY_BEAT_SCHEDULE = {}
 CACHES = (
     {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ranklab.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A Redis that is away fails a cache call in a second instead of holding the request.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
