@@ -5,12 +5,14 @@ LOCKED`, so trainers never wait on each other), then counts that comparison's le
 fresh statement: its snapshot is newer than the lock, so it sees every lease committed by a
 trainer who held the lock before.
 
-The rule of which comparisons are open to a trainer is written twice, once per language:
-`comparisons_open_to` here (the ORM), and `ranklab_open_to_trainer` in the newest
-labeler/sql/lease_next_vN.sql. On PostgreSQL the whole lease is one call of that file's
-`ranklab_lease_next`, one round trip on the trainers' hot path. `_lease_step_by_step` runs the
-same steps through the ORM, statement by statement: SQLite runs it (it serialises writers and
-ignores the lock clause), and the queue tests run both on PostgreSQL to keep them in step.
+The rule of which comparisons are open to a trainer is written three times: `comparisons_open_to`
+here (the ORM), `ranklab_open_to_trainer` in the newest labeler/sql/lease_next_vN.sql (one
+comparison at a time, for the claims' index walks), and `ranklab_waiting_count` in the newest
+labeler/sql/waiting_count_vN.sql (over many rows, for the count the ranking page shows). On
+PostgreSQL the whole lease is one call of `ranklab_lease_next`, one round trip on the trainers'
+hot path, and the count one call too. `_lease_step_by_step` and `_waiting_count_through_orm`
+run the same steps through the ORM: SQLite runs them (it serialises writers and
+ignores the lock clause), and the queue tests run both ways on PostgreSQL to keep them in step.
 """
 
 import random
@@ -18,7 +20,7 @@ import time
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -48,15 +50,22 @@ def _active_leases(now) -> Subquery:
 def comparisons_open_to(*, project: Project, trainer, now=None) -> QuerySet[Comparison]:
     """Ready comparisons this trainer has not ranked, skipped or leased, that still need rankings."""
     now = now or timezone.now()
-    seen = Assignment.objects.filter(comparison=OuterRef("pk"), trainer=trainer).filter(
-        Q(status__in=[Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED])
-        | Q(status=Assignment.Status.ACTIVE, expires_at__gt=now)
+    # The trainer's own comparisons as one set (PostgreSQL hashes it once), not an anti-join: the
+    # join's plan rests on an estimate of how many they are, and with the estimate of a trainer
+    # who had ranked nothing at the last ANALYZE it walked all of them again for every comparison.
+    seen = (
+        Assignment.objects.filter(trainer=trainer)
+        .filter(
+            Q(status__in=[Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED])
+            | Q(status=Assignment.Status.ACTIVE, expires_at__gt=now)
+        )
+        .values("comparison_id")
     )
     return (
         Comparison.objects.filter(project=project, status=Comparison.Status.READY)
         .alias(leases=_active_leases(now))
         .filter(rankings_count__lt=project.overlap - F("leases"))
-        .exclude(Exists(seen))
+        .exclude(id__in=seen)
     )
 
 
@@ -65,8 +74,24 @@ def comparisons_waiting_count(*, project: Project, trainer, up_to: int | None = 
 
     A full count walks every open comparison: hundreds of milliseconds at 100k.
     """
+    count = WAITING_COUNT_BY_VENDOR.get(connection.vendor, _waiting_count_through_orm)
+    return count(project=project, trainer=trainer, up_to=up_to)
+
+
+def _waiting_count_in_one_call(*, project: Project, trainer, up_to: int | None) -> int:
+    # The ranking page asks this on every request: the ORM's building of the query and the
+    # planner took more of it than the count itself (labeler/sql/waiting_count_v1.sql).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ranklab_waiting_count(%s, %s, %s, %s)", [project.id, trainer.id, project.overlap, up_to])
+        return cursor.fetchone()[0]
+
+
+def _waiting_count_through_orm(*, project: Project, trainer, up_to: int | None) -> int:
     open_to = comparisons_open_to(project=project, trainer=trainer)
     return (open_to[:up_to] if up_to else open_to).count()
+
+
+WAITING_COUNT_BY_VENDOR = {"postgresql": _waiting_count_in_one_call}
 
 
 def _own_leases(*, project: Project, trainer, now) -> tuple[Assignment | None, list[int]]:

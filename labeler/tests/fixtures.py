@@ -8,11 +8,12 @@ from labeler.tests.factories import MembershipFactory, ProjectFactory
 
 @pytest.fixture(params=["in one call", "step by step"])
 def lease_path(request, monkeypatch):
-    """Both ways of leasing on PostgreSQL: the database function, and the Python steps SQLite runs."""
+    """Both ways of leasing and counting on PostgreSQL: the database functions, and the Python steps SQLite runs."""
     from labeler import queue
 
     if request.param == "step by step":
         monkeypatch.setitem(queue.LEASE_BY_VENDOR, "postgresql", queue._lease_step_by_step)
+        monkeypatch.setitem(queue.WAITING_COUNT_BY_VENDOR, "postgresql", queue._waiting_count_through_orm)
     return request.param
 
 

@@ -1,4 +1,4 @@
-"""The lease function in PostgreSQL is the one in the newest versioned file."""
+"""The queue's functions in PostgreSQL are the ones in the newest file of each versioned family."""
 
 import re
 from pathlib import Path
@@ -9,26 +9,32 @@ from django.db import connection
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 FUNCTION = re.compile(r"CREATE OR REPLACE FUNCTION (\w+)\(.*?\nAS \$\$(.*?)\$\$;", re.DOTALL)
+FAMILIES = {
+    "lease_next": {"ranklab_open_to_trainer", "ranklab_lease_next"},
+    "waiting_count": {"ranklab_waiting_count"},
+}
 
 
-def newest_lease_file() -> Path:
-    return max(SQL_DIR.glob("lease_next_v*.sql"), key=lambda path: int(path.stem.removeprefix("lease_next_v")))
+def newest_file(family: str) -> Path:
+    return max(SQL_DIR.glob(f"{family}_v*.sql"), key=lambda path: int(path.stem.removeprefix(f"{family}_v")))
 
 
-def test_a_migration_installs_the_newest_lease_file():
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_migration_installs_the_newest_file(family):
     installed = {
-        name for path in MIGRATIONS_DIR.glob("0*.py") for name in re.findall(r"lease_next_v\d+\.sql", path.read_text())
+        name for path in MIGRATIONS_DIR.glob("0*.py") for name in re.findall(rf"{family}_v\d+\.sql", path.read_text())
     }
-    assert newest_lease_file().name in installed
+    assert newest_file(family).name in installed
 
 
 @pytest.mark.django_db
-def test_the_database_runs_the_newest_lease_file():
-    functions = FUNCTION.findall(newest_lease_file().read_text())
-    assert {name for name, _ in functions} == {"ranklab_open_to_trainer", "ranklab_lease_next"}
+@pytest.mark.parametrize("family", FAMILIES)
+def test_the_database_runs_the_newest_file(family):
+    functions = FUNCTION.findall(newest_file(family).read_text())
+    assert {name for name, _ in functions} == FAMILIES[family]
     with connection.cursor() as cursor:
         for name, body in functions:
             cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [name])
             assert cursor.fetchall() == [(body,)], (
-                f"{name} in the database is not the one in {newest_lease_file().name}"
+                f"{name} in the database is not the one in {newest_file(family).name}"
             )
