@@ -1,11 +1,11 @@
 """Trainers' judgements of the filter's verdicts, and the verdicts a ranking screen shows."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from labeler.harm import HARM_CATEGORIES
-from labeler.models import Assignment, Candidate, Project
+from labeler.models import Assignment, Project
 from ranklab.errors import RankLabError
 from safety.models import ModerationReview, ModerationVerdict
 from safety.moderation import harm_key
@@ -59,28 +59,34 @@ def moderation_review_save(
     return review
 
 
-def candidates_with_verdicts(*, comparison_id: int, trainer) -> list[tuple[int, str, ModerationVerdict | None]]:
+# Each candidate of a comparison, its verdict's id, and the trainer's own review of that verdict.
+_CANDIDATES_WITH_OWN_REVIEW = """
+SELECT x.id, x.text, v.id, r.judgement, r.category
+FROM labeler_candidate x
+LEFT JOIN safety_moderationverdict v ON v.candidate_id = x.id
+LEFT JOIN safety_moderationreview r ON r.verdict_id = v.id AND r.trainer_id = %s
+WHERE x.comparison_id = %s
+"""
+
+
+def candidates_with_verdicts(*, comparison_id: int, trainer_id: int) -> list[tuple[int, str, ModerationVerdict | None]]:
     """(id, text, verdict) of each candidate, the verdict with this trainer's own judgement (never another's).
 
-    One query, whatever K, and the same one query where there is no filter: the verdict is
-    joined and the trainer's review comes as two subquery columns.
+    One query where no candidate has a verdict (a project without a filter), a second for the
+    verdicts where some have. The ranking page asks this on every request, and building the
+    joined query through the ORM took longer than running it.
     """
-    own = ModerationReview.objects.filter(verdict__candidate=OuterRef("pk"), trainer=trainer)
-    candidates = (
-        Candidate.objects.filter(comparison_id=comparison_id)
-        .select_related("moderation_verdict")
-        .only("id", "text", "moderation_verdict")
-        .annotate(
-            own_judgement=Subquery(own.values("judgement")[:1]), own_category=Subquery(own.values("category")[:1])
-        )
-    )
-    rows = []
-    for candidate in candidates:
-        verdict = getattr(candidate, "moderation_verdict", None)
+    with connection.cursor() as cursor:
+        cursor.execute(_CANDIDATES_WITH_OWN_REVIEW, [trainer_id, comparison_id])
+        rows = cursor.fetchall()
+    verdicts = ModerationVerdict.objects.in_bulk([verdict_id for _, _, verdict_id, _, _ in rows if verdict_id])
+    candidates = []
+    for candidate_id, text, verdict_id, judgement, category in rows:
+        verdict = verdicts.get(verdict_id)
         if verdict is not None:
-            verdict.own_judgement, verdict.own_category = candidate.own_judgement, candidate.own_category or ""
-        rows.append((candidate.id, candidate.text, verdict))
-    return rows
+            verdict.own_judgement, verdict.own_category = judgement, category or ""
+        candidates.append((candidate_id, text, verdict))
+    return candidates
 
 
 def verdict_with_own_review(*, verdict: ModerationVerdict, trainer) -> ModerationVerdict:

@@ -152,7 +152,7 @@ def _start_of_today():
 
 def comparison_context(project: Project, assignment: Assignment, submitted) -> dict:
     """The conversation and the cards, in the recorded display order (or as the trainer left them)."""
-    candidates = candidates_with_verdicts(comparison_id=assignment.comparison_id, trainer=assignment.trainer_id)
+    candidates = candidates_with_verdicts(comparison_id=assignment.comparison_id, trainer_id=assignment.trainer_id)
     texts = {candidate_id: text for candidate_id, text, _ in candidates}
     verdicts = {candidate_id: verdict for candidate_id, _, verdict in candidates if verdict is not None}
     letters = {candidate_id: chr(ord("A") + index) for index, candidate_id in enumerate(assignment.display_order)}
