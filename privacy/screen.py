@@ -5,10 +5,12 @@ from django.utils.safestring import SafeString
 
 from privacy.highlight import highlight
 from privacy.selectors import screen_spans, spans_of_texts
+from ranklab.markdown import render_markdown_many
 
 
 def screen_mark(*, comparison_id: int, messages: list[dict], cards: list[dict]) -> None:
-    """Give each message and card the id the screen's script names it by and, where it has spans, its marked HTML."""
+    """Give each message and card the id the screen's script names it by and its `html`: marked (`pii_html`)
+    where it has spans, its markdown otherwise, every text's from one cache read."""
     path, by_message, by_candidate = screen_spans(comparison_id=comparison_id)
     for message, message_id in zip(messages, path, strict=False):
         message["pii_target"] = f"message:{message_id}"
@@ -18,6 +20,10 @@ def screen_mark(*, comparison_id: int, messages: list[dict], cards: list[dict]) 
         card["pii_target"] = f"candidate:{card['id']}"
         if spans := by_candidate.get(card["id"]):
             card["pii_html"] = SafeString(highlight(card["text"], spans))
+    texts = [(message, message["content"]) for message in messages] + [(card, card["text"]) for card in cards]
+    rendered = render_markdown_many(text for item, text in texts if "pii_html" not in item)
+    for item, text in texts:
+        item["html"] = item.get("pii_html") or SafeString(rendered.get(text, ""))
 
 
 def texts_mark(*, messages=(), candidates=()) -> None:
