@@ -8,14 +8,20 @@ from privacy.selectors import screen_spans, spans_of_texts
 from ranklab.markdown import render_markdown_many
 
 
-def screen_mark(*, comparison_id: int, messages: list[dict], cards: list[dict]) -> None:
-    """Give each message and card the id the screen's script names it by and its `html`: marked (`pii_html`)
-    where it has spans, its markdown otherwise, every text's from one cache read."""
+def screen_conversation(*, comparison_id: int, cards: list[dict]) -> list[dict]:
+    """The conversation from its root down to the comparison's prompt, as the screen shows it, from
+    one statement with the spans of its texts.
+
+    Each message and card gets the id the screen's script names it by and its `html`: marked
+    (`pii_html`) where it has spans, its markdown otherwise, every text's from one cache read.
+    """
     path, by_message, by_candidate = screen_spans(comparison_id=comparison_id)
-    for message, message_id in zip(messages, path, strict=False):
-        message["pii_target"] = f"message:{message_id}"
+    messages = []
+    for message_id, role, content in path:
+        message = {"role": role, "content": content, "pii_target": f"message:{message_id}"}
         if spans := by_message.get(message_id):
-            message["pii_html"] = SafeString(highlight(message["content"], spans))
+            message["pii_html"] = SafeString(highlight(content, spans))
+        messages.append(message)
     for card in cards:
         card["pii_target"] = f"candidate:{card['id']}"
         if spans := by_candidate.get(card["id"]):
@@ -24,6 +30,7 @@ def screen_mark(*, comparison_id: int, messages: list[dict], cards: list[dict]) 
     rendered = render_markdown_many(text for item, text in texts if "pii_html" not in item)
     for item, text in texts:
         item["html"] = item.get("pii_html") or SafeString(rendered.get(text, ""))
+    return messages
 
 
 def texts_mark(*, messages=(), candidates=()) -> None:

@@ -26,12 +26,13 @@ def scan_progress(*, project: Project) -> dict:
 # One statement for the ranking screen: the conversation's messages (to walk the path the screen
 # shows) with their spans, then the spans of the comparison's candidates.
 _SCREEN = """
-SELECT 'message', m.id, m.parent_id, c.prompt_message_id, s.id, s.entity_type, s.start, s."end", s.status
+SELECT 'message', m.id, m.parent_id, c.prompt_message_id, m.role, m.content,
+    s.id, s.entity_type, s.start, s."end", s.status
 FROM labeler_comparison c JOIN labeler_message m ON m.conversation_id = c.conversation_id
 LEFT JOIN privacy_piispan s ON s.message_id = m.id AND s.status <> 'dismissed'
 WHERE c.id = %s
 UNION ALL
-SELECT 'candidate', ca.id, NULL, NULL, s.id, s.entity_type, s.start, s."end", s.status
+SELECT 'candidate', ca.id, NULL, NULL, NULL, NULL, s.id, s.entity_type, s.start, s."end", s.status
 FROM labeler_candidate ca JOIN privacy_piispan s ON s.candidate_id = ca.id AND s.status <> 'dismissed'
 WHERE ca.comparison_id = %s
 """
@@ -59,25 +60,28 @@ def spans_of_texts(
     return by_message, by_candidate
 
 
-def screen_spans(*, comparison_id: int) -> tuple[list[int], dict[int, list[ShownSpan]], dict[int, list[ShownSpan]]]:
-    """For the ranking screen: the ids of the messages from the root to the prompt (as the screen lists
-    them), and the spans not dismissed of those messages and of the comparison's candidates."""
+def screen_spans(
+    *, comparison_id: int
+) -> tuple[list[tuple[int, str, str]], dict[int, list[ShownSpan]], dict[int, list[ShownSpan]]]:
+    """For the ranking screen, in one statement: the messages from the root to the prompt as (id, role,
+    content), and the spans not dismissed of those messages and of the comparison's candidates."""
     with connection.cursor() as cursor:
         cursor.execute(_SCREEN, [comparison_id, comparison_id])
         rows = cursor.fetchall()
-    parents, prompt_id = {}, None
+    messages, prompt_id = {}, None
     by_message: dict[int, list[ShownSpan]] = {}
     by_candidate: dict[int, list[ShownSpan]] = {}
-    for kind, text_id, parent_id, prompt, span_id, entity_type, start, end, status in rows:
+    for kind, text_id, parent_id, prompt, role, content, span_id, entity_type, start, end, status in rows:
         if kind == "message":
-            parents[text_id], prompt_id = parent_id, prompt
+            messages[text_id], prompt_id = (parent_id, role, content), prompt
         if span_id is not None:
             shown = ShownSpan(span_id, entity_type, start, end, status)
             (by_message if kind == "message" else by_candidate).setdefault(text_id, []).append(shown)
     path, message_id = [], prompt_id
     while message_id is not None:
-        path.append(message_id)
-        message_id = parents[message_id]
+        parent_id, role, content = messages[message_id]
+        path.append((message_id, role, content))
+        message_id = parent_id
     return path[::-1], by_message, by_candidate
 
 

@@ -26,11 +26,11 @@ def test_a_finished_queue_says_so(trainer_client, project):
 def test_the_next_page_takes_a_fixed_number_of_queries(trainer_client, project, django_assert_num_queries):
     ready_comparisons(project, 20)
     # user, project (the session comes from the cache); the lease (one call, see test_queue);
-    # conversation, candidates, their personal data; the progress line (ranked today, left in the
-    # queue). Coming back to the same lease takes the same eight.
-    with django_assert_num_queries(8):
+    # the candidates; the conversation with the personal data of all its texts; the progress line
+    # (ranked today, left in the queue). Coming back to the same lease takes the same seven.
+    with django_assert_num_queries(7):
         trainer_client.get(reverse("rank_next", args=[project.slug]))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         trainer_client.get(reverse("rank_next", args=[project.slug]))
 
 
@@ -40,7 +40,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_candidates(
     project.k = 9
     project.save(update_fields=["k"])
     ready_comparisons(project, 3)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         trainer_client.get(reverse("rank_next", args=[project.slug]))
 
 

@@ -12,13 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from labeler.conversations import comparison_messages
 from labeler.harm import ATTACK_TACTICS
 from labeler.models import OVER_REFUSAL_FLAG, Assignment, Membership, Project
 from labeler.queue import assignment_lease_next, comparisons_waiting_count
 from labeler.selectors import project_get_for_trainer, projects_for_user
 from labeler.strength import STRENGTHS, strength_label
-from privacy.screen import screen_mark
+from privacy.screen import screen_conversation
 from rankings.models import Ranking
 from rankings.ratings import rating_fields
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
@@ -188,8 +187,7 @@ def comparison_context(project: Project, assignment: Assignment, submitted) -> d
     if project.red_team:
         # Over-refusal sits beside the attack controls, not among the other flags.
         flag_taxonomy = [flag for flag in flag_taxonomy if flag["key"] != OVER_REFUSAL_FLAG["key"]]
-    messages_so_far = comparison_messages(comparison_id=assignment.comparison_id)
-    screen_mark(comparison_id=assignment.comparison_id, messages=messages_so_far, cards=cards)
+    messages_so_far = screen_conversation(comparison_id=assignment.comparison_id, cards=cards)
     return {
         "flag_taxonomy": flag_taxonomy,
         "over_refusal": OVER_REFUSAL_FLAG,
