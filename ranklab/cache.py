@@ -2,8 +2,8 @@
 
 Django's client builds a `redis.Redis` for every call, and building one fills its table of
 response callbacks: about 0.3 ms of CPU each time, several times on every ranking page (the
-session, each rendered text). A client is safe to share between threads: it only takes a
-connection from its server's pool for each command.
+session, each rendered text). Django gives each thread a cache backend of its own, so a client
+is only shared by one thread's calls; it takes a connection from its server's pool for each.
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache

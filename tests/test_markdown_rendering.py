@@ -109,3 +109,19 @@ def test_a_text_is_rendered_once_and_then_read_from_the_cache(monkeypatch):
     first = render_markdown(text)
     monkeypatch.setattr(markdown, "render_markdown_uncached", lambda text: pytest.fail("rendered again"))
     assert render_markdown(text) == first
+
+
+def test_several_texts_are_read_from_the_cache_at_once_and_only_the_new_ones_rendered(monkeypatch):
+    from ranklab import markdown
+
+    seen, new = f"**seen** {__name__}", f"*new* {__name__} {id(monkeypatch)}"
+    render_markdown(seen)
+    rendered = []
+    original = markdown.render_markdown_uncached
+    monkeypatch.setattr(markdown, "render_markdown_uncached", lambda text: rendered.append(text) or original(text))
+
+    html = markdown.render_markdown_many([seen, new, None, "", seen])
+
+    assert rendered == [new]
+    assert html == {seen: original(seen), new: original(new)}
+    assert render_markdown(new) == original(new) and rendered == [new]
