@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
-import krippendorff
 import numpy as np
+from krippendorff.krippendorff import _distance_metric, _distances, _random_coincidences
 from scipy.stats import chi2 as chi2_distribution
 
 Tiers = list[list[int]]
@@ -307,8 +307,28 @@ def krippendorff_alpha(
     pairable = value_counts[value_counts.sum(axis=1) >= 2]
     if len(pairable) == 0 or np.count_nonzero(pairable.sum(axis=0)) < 2:
         return None
-    alpha = krippendorff.alpha(value_counts=pairable, value_domain=VALUE_DOMAIN, level_of_measurement=level)
+    alpha = _alpha_of_coincidences(_coincidences(pairable), level=level)
     return None if math.isnan(alpha) else float(alpha)
+
+
+def _coincidences(value_counts: np.ndarray) -> np.ndarray:
+    """The coincidence matrix, with the arithmetic of `krippendorff.alpha` (0.9.0) to the last bit, in
+    one units × values × values array where the package builds five: at a project's 400,000 units
+    those took 0.3 s, most of it the fresh memory's page faults."""
+    counts = np.asarray(value_counts, dtype=np.float64)
+    terms = counts[:, :, np.newaxis] * counts[:, np.newaxis, :]
+    values = np.arange(counts.shape[1])
+    terms[:, values, values] -= counts
+    terms /= (np.maximum(counts.sum(axis=1), 2) - 1)[:, np.newaxis, np.newaxis]
+    return terms.sum(axis=0)
+
+
+def _alpha_of_coincidences(coincidences: np.ndarray, *, level: str) -> float:
+    """The rest of `krippendorff.alpha`, from the coincidence matrix (its own helpers do the work)."""
+    totals = coincidences.sum(axis=0)
+    expected = _random_coincidences(totals)
+    distances = _distances(np.asarray(VALUE_DOMAIN), _distance_metric(level), totals)
+    return 1 - (coincidences * distances).sum() / (expected * distances).sum()
 
 
 def _is_ranking(value) -> bool:

@@ -12,7 +12,7 @@ from django.db import connection
 
 from labeler.models import Comparison, Project
 from rankings.models import ComparisonAgreement
-from ranklab.database import is_postgresql
+from ranklab.database import id_array, is_postgresql
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ AGREEMENT_BANDS = {
 _BATCH = 5000
 _UPSERT = """
 INSERT INTO rankings_comparisonagreement (comparison_id, project_id, exact, band, created_at)
-SELECT figure.comparison_id, %s, figure.exact, figure.band, comparison.created_at
+SELECT figure.comparison_id, comparison.project_id, figure.exact, figure.band, comparison.created_at
 FROM unnest(%s::bigint[], %s::float8[], %s::text[]) AS figure(comparison_id, exact, band)
 JOIN labeler_comparison comparison ON comparison.id = figure.comparison_id
 ON CONFLICT (comparison_id) DO UPDATE
@@ -55,6 +55,17 @@ def agreement_band(exact: float | None) -> str:
     )
 
 
+def _array_literals(comparison_ids: tuple[int, ...], exacts: tuple[float | None, ...]) -> tuple[str, str, str]:
+    """The upsert's three arrays as PostgreSQL array literals: binding lists made the driver adapt each of
+    100,000 values in Python (0.29 s in a profile). A float's repr reads back as the same float."""
+    bands = (agreement_band(exact) or '""' for exact in exacts)
+    return (
+        id_array(list(comparison_ids)),
+        "{" + ",".join("NULL" if exact is None else repr(float(exact)) for exact in exacts) + "}",
+        "{" + ",".join(bands) + "}",
+    )
+
+
 def comparison_agreement_store(*, project: Project, figures: dict[int, float | None]) -> int:
     """Make the project's stored figures these; returns how many rows were written or removed."""
     stored = dict(ComparisonAgreement.objects.filter(project=project).values_list("comparison_id", "exact"))
@@ -69,9 +80,7 @@ def comparison_agreement_store(*, project: Project, figures: dict[int, float | N
         # One statement from three arrays: Django's bulk upsert took 10 s for 100,000 figures, this a fraction of one.
         comparison_ids, exacts = zip(*changed, strict=True)
         with connection.cursor() as cursor:
-            cursor.execute(
-                _UPSERT, [project.id, list(comparison_ids), list(exacts), [agreement_band(exact) for exact in exacts]]
-            )
+            cursor.execute(_UPSERT, _array_literals(comparison_ids, exacts))
     elif changed:
         created = dict(
             Comparison.objects.filter(id__in=[comparison_id for comparison_id, _ in changed]).values_list(

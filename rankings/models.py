@@ -166,7 +166,12 @@ class ComparisonAgreement(models.Model):
         Comparison, primary_key=True, on_delete=models.CASCADE, related_name="agreement_figure"
     )
     # The comparison's project, so that one index finds a project's comparisons in an agreement band.
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Copied from the comparison, whose own key already ties the row to the project, so no constraint
+    # of its own: checking it at commit cost the first computation (33,334 rows) 0.2 s. Deleting a
+    # project still deletes the rows (Django cascades, and so does the comparison).
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     exact = models.FloatField(null=True, help_text="Share of the annotator pairs' judged pairs that agree exactly.")
     # The browser's band of `exact` and the comparison's creation, copied here so that one index
     # lists a band's comparisons newest first, as the browser shows them.

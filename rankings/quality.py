@@ -343,21 +343,43 @@ def trainer_quality(
             quality.length_preference = LengthPreference(*(sum(column) for column in zip(*choices, strict=True)))
             quality.length_comparisons = len(choices)
         if own:
-            quality.median_seconds = statistics.median(record.duration_ms for record in own) / 1000
-            quality.flag_rate = sum(record.flagged or record.flags > 0 for record in own) / len(own)
-            quality.kept_order = sum(record.matches_display_order for record in own)
-            shown = [record for record in own if record.display_order]
-            single = [r for r in shown if r.tiers and len(r.tiers[0]) == 1]
-            quality.chose_first = sum(r.display_order[0] == r.tiers[0][0] for r in single)
-            quality.chose_first_n = len(single)
-            if single:
-                quality.chose_first_chance = sum(1 / len(r.display_order) for r in single) / len(single)
-            if shown:
-                quality.kept_order_chance = sum(1 / math.factorial(len(r.display_order)) for r in shown) / len(shown)
+            _habits(quality, own)
         results[trainer] = quality
     for trainer, reasons in flag_trainers(results, thresholds=thresholds).items():
         results[trainer].reasons = reasons
     return results
+
+
+def _habits(quality: TrainerQuality, own: list[RankingRecord]) -> None:
+    """The trainer's speed, flag rate and display-order habits, from their rankings in one pass (six
+    passes over a project's 100,000 rankings took a fifth of a second). Each share is summed in the
+    rankings' order, as before."""
+    durations, flagged, kept, chose_first = [], 0, 0, 0
+    # Chance of the winner shown first, over rankings with a single winner; of the order kept, over all.
+    first_chances, order_chances = [], []
+    for record in own:
+        durations.append(record.duration_ms)
+        flagged += record.flagged or record.flags > 0
+        kept += record.matches_display_order
+        if shown := record.display_order:
+            order_chances.append(_kept_order_chance(len(shown)))
+            if (tiers := record.tiers) and len(winners := tiers[0]) == 1:
+                first_chances.append(1 / len(shown))
+                chose_first += shown[0] == winners[0]
+    quality.median_seconds = statistics.median(durations) / 1000
+    quality.flag_rate = flagged / len(own)
+    quality.kept_order = kept
+    quality.chose_first = chose_first
+    quality.chose_first_n = len(first_chances)
+    if first_chances:
+        quality.chose_first_chance = sum(first_chances) / len(first_chances)
+    if order_chances:
+        quality.kept_order_chance = sum(order_chances) / len(order_chances)
+
+
+@lru_cache(maxsize=16)
+def _kept_order_chance(shown: int) -> float:
+    return 1 / math.factorial(shown)
 
 
 @lru_cache(maxsize=65536)

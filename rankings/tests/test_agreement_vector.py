@@ -13,6 +13,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 from rankings.agreement import (
+    VALUE_DOMAIN,
     average_ranks,
     comparison_figures,
     kendall_w,
@@ -236,3 +237,14 @@ def test_bradley_terry_ilsr_reference_and_pair_export(name):
     assert sorted(exported) == sorted(
         (p["annotator"], p["chosen"], p["rejected"], p["rank_gap"]) for p in vector["pairs"]
     )
+
+
+@pytest.mark.parametrize("level", ["ordinal", "interval", "nominal"])
+def test_krippendorff_alpha_of_value_counts_is_the_packages_to_the_last_bit(level):
+    rng = np.random.default_rng(7)
+    for units, coders in [(40, 2), (500, 3), (3000, 5)]:
+        counts = rng.multinomial(coders, [0.5, 0.2, 0.3], size=units).astype(np.float64)
+        counts[rng.random(units) < 0.2] -= [1, 0, 0]
+        pairable = counts[(counts >= 0).all(axis=1) & (counts.sum(axis=1) >= 2)]
+        reference = krippendorff.alpha(value_counts=pairable, value_domain=VALUE_DOMAIN, level_of_measurement=level)
+        assert krippendorff_alpha(value_counts=pairable, level=level) == float(reference)

@@ -129,6 +129,25 @@ def test_storing_the_figures_writes_only_what_changed(project, corpus):
     assert listed(project, "agreement=medium") == {corpus.poem.id}
 
 
+def test_stored_figures_read_back_to_the_last_bit_and_none_stays_none(project, corpus):
+    figures = {corpus.refund.id: 1 / 3, corpus.poem.id: None, corpus.translation.id: 1e-05}
+    comparison_agreement_store(project=project, figures=figures)
+    rows = ComparisonAgreement.objects.filter(project=project).values_list("comparison_id", "exact", "band")
+    assert {comparison_id: (exact, band) for comparison_id, exact, band in rows} == {
+        corpus.refund.id: (1 / 3, "low"),
+        corpus.poem.id: (None, ""),
+        corpus.translation.id: (1e-05, "low"),
+    }
+
+
+def test_deleting_a_project_or_a_comparison_deletes_its_figures(project, corpus):
+    assert set(ComparisonAgreement.objects.values_list("project_id", flat=True)) == {project.id}
+    corpus.poem.delete()
+    assert not ComparisonAgreement.objects.filter(comparison_id=corpus.poem.id).exists()
+    project.delete()
+    assert not ComparisonAgreement.objects.exists()
+
+
 def test_each_stored_figure_holds_its_band_and_its_comparisons_creation(project, corpus):
     rows = ComparisonAgreement.objects.filter(project=project).select_related("comparison")
     assert {row.comparison_id: row.band for row in rows} == {corpus.refund.id: "high", corpus.poem.id: "low"}
