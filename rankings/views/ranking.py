@@ -36,8 +36,9 @@ _RATING_FIELD = re.compile(r"^rating-(?P<candidate>[0-9]{1,18})-(?P<attribute>.{
 # Tiers are a list of lists of candidate ids.
 _TIERS_DEPTH = 2
 
-# The home page counts what waits for a trainer up to here, then says "more than".
-WAITING_SHOWN = 1000
+# The home page and the ranking page count what waits for a trainer up to here, then say "more
+# than": the ranking page counts on every request, and each comparison counted costs it time.
+WAITING_SHOWN = 100
 
 
 @login_required
