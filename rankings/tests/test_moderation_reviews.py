@@ -45,7 +45,7 @@ def test_the_ranking_screen_shows_each_candidates_verdict_in_the_same_number_of_
     trainer_client, project, assignment, django_assert_num_queries
 ):
     # One query more than a project without a filter (below): the verdicts, all of them at once.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         text = trainer_client.get(reverse("rank_next", args=[project.slug])).text
 
     assert "Filter: flagged</span> — violence 0.91, self-harm/intent 0.42" in text
@@ -58,7 +58,7 @@ def test_the_ranking_screen_shows_each_candidates_verdict_in_the_same_number_of_
 
 def test_a_project_without_a_filter_shows_no_verdict(trainer_client, project, trainer, django_assert_num_queries):
     ready_comparisons(project, 1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         text = trainer_client.get(reverse("rank_next", args=[project.slug])).text
     assert "Filter:" not in text
 

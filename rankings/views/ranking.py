@@ -19,6 +19,7 @@ from labeler.selectors import project_get_for_trainer, projects_for_user
 from labeler.strength import STRENGTHS, strength_label
 from privacy.screen import screen_conversation
 from rankings.models import Ranking
+from rankings.progress import ranked_and_waiting
 from rankings.ratings import rating_fields
 from rankings.services import ConfirmationNeeded, Judgement, LeaseLost, assignment_skip, ranking_submit
 from ranklab import untrusted_json
@@ -138,10 +139,9 @@ def _rank_page(
 
 def rank_progress(*, project: Project, trainer, leased: bool) -> dict:
     """What the trainer ranked in the project today, and what is left for them (the comparison on screen included)."""
-    done = Ranking.objects.filter(
-        trainer=trainer, comparison__project=project, submitted_at__gte=_start_of_today()
-    ).count()
-    waiting = comparisons_waiting_count(project=project, trainer=trainer, up_to=WAITING_SHOWN + 1)
+    done, waiting = ranked_and_waiting(
+        project=project, trainer=trainer, since=_start_of_today(), up_to=WAITING_SHOWN + 1
+    )
     left = min(waiting, WAITING_SHOWN) + int(leased)
     return {"done": done, "left": left, "total": done + left, "more": waiting > WAITING_SHOWN}
 
