@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
 from bench.fresh import django_on_database, django_on_fresh_database
+from bench.machine import machine
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ranklab_bench_stats"
 K, PER_COMPARISON, TRAINERS, BATCH = 4, 3, 30, 5000
@@ -283,6 +284,7 @@ def main() -> None:
         django_on_database(args.database_url)
         print(json.dumps(recompute_measure(args.measure_project, rubric=args.rubric)))
         return
+    host = machine()
     django_on_fresh_database(args.database_url)
     started = time.perf_counter()
     project, lead = populate(args.rankings)
@@ -343,8 +345,10 @@ def main() -> None:
                     attribute["key"]: attribute["alpha"] and round(attribute["alpha"], 4)
                     for attribute in (data["ratings"] or {}).get("attributes", [])
                 },
-                # Other work on a shared machine slows the recompute down: say how busy it was.
+                # Other work on a shared machine slows the recompute down: say how busy it was, and
+                # how fast the machine's Python ran before the setup (bench/machine.py).
                 "load_average_1m": round(os.getloadavg()[0], 2),
+                "machine": host,
             }
         )
     )
