@@ -5,7 +5,8 @@ from django.db import connection
 from labeler.models import Message
 from ranklab.message_tree import message_path
 
-# The ranking page asks for this on every "next": one statement, without the ORM's compiling.
+# Sampling, judging and adjudication ask for this (the ranking page reads its conversation with
+# privacy.selectors.screen_spans): one statement, without the ORM's compiling.
 _CONVERSATION_OF_COMPARISON = """
 SELECT c.prompt_message_id, m.id, m.parent_id, m.role, m.content
 FROM labeler_comparison c JOIN labeler_message m ON m.conversation_id = c.conversation_id
